@@ -23,6 +23,7 @@ __all__ = (
     "register_check",
     "resolve_checks",
     "strict",
+    "unregister_check",
 )
 
 T = TypeVar("T")
@@ -140,6 +141,19 @@ def register_check(
     if before is not None and not callable(before):
         raise TypeError(f"before hook must be callable or None, got {before!r}")
     _REGISTRY[name] = _Check(func, before, bool(default), bool(strict))
+
+
+def unregister_check(name: str) -> None:
+    """Remove a check added with `register_check` (built-in checks cannot be removed).
+
+    Raises:
+        ValueError: ``name`` is not a registered custom check.
+    """
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in check and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise ValueError(f"no check named {name!r} is registered; known: {', '.join(_REGISTRY)}")
+    del _REGISTRY[name]
 
 
 def known_checks() -> dict[str, bool]:
@@ -522,6 +536,8 @@ register_check("loop_exceptions", _check_loop_exceptions)
 register_check("unawaited_coroutines", _check_unawaited)
 register_check("unclosed_resources", _check_resources)
 register_check("forbidden_get_event_loop", _check_forbidden)
+
+_BUILTIN = frozenset(_REGISTRY)
 
 #: The checks whose findings come from garbage collection (run ``gc.collect()`` first).
 GC_CHECKS = frozenset({"loop_exceptions", "unawaited_coroutines", "unclosed_resources"})
