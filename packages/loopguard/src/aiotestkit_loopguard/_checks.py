@@ -190,8 +190,10 @@ def _apply_layer(target: T, layer: _Layer) -> T:
         raise TypeError(
             f"fail_on decorators apply to test methods and test classes, got {target!r}"
         )
-    own = getattr(func, "__dict__", {}).get(_ATTR, ())
-    func.__dict__[_ATTR] = (*own, layer)
+    namespace = getattr(func, "__dict__", None)
+    if not isinstance(namespace, dict):
+        raise TypeError(f"cannot attach fail_on checks to {target!r}: it has no __dict__")
+    namespace[_ATTR] = (*namespace.get(_ATTR, ()), layer)
     return target
 
 
