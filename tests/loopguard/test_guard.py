@@ -240,13 +240,31 @@ def test_use_default_loop_without_current_loop_creates_one_that_stays() -> None:
 
 
 def test_no_deprecation_warning_anywhere() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with LoopGuard(forbid_get_event_loop=True, debug=True) as loop:
-            loop.run_until_complete(asyncio.sleep(0))
-        with LoopGuard(use_default_loop=True) as loop:
-            pass
+    state = _compat.capture_current_loop()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with LoopGuard(forbid_get_event_loop=True, debug=True) as loop:
+                loop.run_until_complete(asyncio.sleep(0))
+            asyncio.set_event_loop(None)
+            with LoopGuard(use_default_loop=True) as loop:
+                pass
+            with LoopGuard(use_default_loop=True) as again:
+                assert again is loop
         loop.close()
+    finally:
+        _compat.restore_current_loop(state)
+
+
+def test_test_that_closes_its_loop_itself() -> None:
+    before = snapshot()
+    guard = LoopGuard()
+    loop = guard.start()
+    loop.call_later(10, print)
+    loop.close()
+    assert guard.check({name: True for name in ("active_handles", "leftover_tasks")}) == []
+    guard.close()
+    assert snapshot() == before
 
 
 def test_resolve_and_assert_clean_like_the_testcase_package() -> None:
