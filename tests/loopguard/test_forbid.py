@@ -138,3 +138,36 @@ def test_guard_option_and_state_restored() -> None:
 
         assert loop.run_until_complete(inside()) is loop
     assert _compat.capture_current_loop() == before
+
+
+def test_overlapping_forbids_end_in_any_order() -> None:
+    before = _compat.capture_current_loop()
+
+    @forbid_get_event_loop
+    async def first(release: asyncio.Event) -> None:
+        await release.wait()
+
+    @forbid_get_event_loop
+    async def second() -> None:
+        await asyncio.sleep(0)
+
+    async def main() -> None:
+        release = asyncio.Event()
+        task = asyncio.create_task(first(release))
+        await asyncio.sleep(0)  # first entered
+        await second()  # entered after first, ends before it
+        with pytest.raises(GetEventLoopForbiddenError):  # first still forbids
+            await asyncio.get_running_loop().run_in_executor(None, asyncio.get_event_loop)
+        release.set()
+        await task
+
+    with LoopGuard() as loop:
+        loop.run_until_complete(main())
+    assert _compat.capture_current_loop() == before
+
+    a, b = ForbidGetEventLoop(), ForbidGetEventLoop()
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    b.__exit__(None, None, None)
+    assert _compat.capture_current_loop() == before
