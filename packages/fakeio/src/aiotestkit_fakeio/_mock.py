@@ -210,7 +210,8 @@ class CoroutineMock(_ChildMixin, unittest.mock.AsyncMock):
         self.__dict__["awaited"] = _AwaitEvent(self)
 
     def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, Any]:
-        call = unittest.mock.call(*args, **kwargs)
+        # The call was just recorded: call_args is the stdlib's own record of it.
+        call = self.call_args
         error: Any = None
         result: Any = unittest.mock.DEFAULT
         effect = self.side_effect
@@ -337,5 +338,6 @@ def create_autospec(
                 skip_first = isinstance(raw, classmethod)
             else:
                 skip_first = not isinstance(raw, staticmethod)
-            setattr(target, name, _autospec_coroutine(func, skip_first=skip_first, name=name))
+            # Unnamed, so that setattr() adopts it as a child: its calls reach mock_calls.
+            setattr(target, name, _autospec_coroutine(func, skip_first=skip_first, name=None))
     return mock
