@@ -14,6 +14,7 @@ from ._mock import (
     mock_open,
     return_once,
 )
+from ._patch import GLOBAL, LIMITED, PatchScope, patch
 from ._selector import (
     FileDescriptor,
     FileMock,
@@ -37,6 +38,10 @@ __all__ = (
     "create_autospec",
     "mock_open",
     "return_once",
+    "patch",
+    "PatchScope",
+    "GLOBAL",
+    "LIMITED",
     "ANY",
     "DEFAULT",
     "call",
