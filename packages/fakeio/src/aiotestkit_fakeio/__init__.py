@@ -15,6 +15,7 @@ from ._mock import (
     return_once,
 )
 from ._patch import GLOBAL, LIMITED, PatchScope, patch
+from ._peer import FakePeer
 from ._selector import (
     FileDescriptor,
     FileMock,
@@ -58,4 +59,5 @@ __all__ = (
     "set_read_ready",
     "set_write_ready",
     "new_fakeio_loop",
+    "FakePeer",
 )
