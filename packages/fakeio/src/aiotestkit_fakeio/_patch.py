@@ -187,6 +187,16 @@ class _AttributePatch(_Patch):
         self._new_callable = new_callable
         self._kwargs = kwargs
 
+    @property
+    def attribute_name(self) -> str | None:
+        """None: the new value is passed positionally (read by pytest, like the stdlib's)."""
+        return None
+
+    @property
+    def new(self) -> Any:
+        """The replacement given to ``patch``, or ``DEFAULT`` (read by pytest)."""
+        return self._new
+
     def copy(self) -> _AttributePatch:
         return _AttributePatch(
             self._getter,
@@ -246,6 +256,10 @@ class _MultiplePatch(_Patch):
         super().__init__(parts[0].scope)
         self._getter = getter
         self._parts = parts
+
+    # Read by pytest: the values are passed as keywords, not positionally.
+    attribute_name = "multiple"
+    new = None
 
     def copy(self) -> _MultiplePatch:
         return _MultiplePatch(self._getter, [part.copy() for part in self._parts])
@@ -563,9 +577,29 @@ class _Invocation:
         return bool(self._limited)
 
 
+_MIXED_DECORATORS = (
+    "{func!r} is decorated with both unittest.mock.patch and aiotestkit_fakeio.patch; their "
+    "mock arguments cannot be ordered consistently. Use aiotestkit_fakeio.patch for all of them"
+)
+
+
+class _PytestPatchings(list[Any]):
+    """The ``patchings`` attribute of a decorated function, as pytest reads it.
+
+    pytest leaves out of fixture lookup the first ``len(patchings)`` arguments of a function whose
+    patchings have a ``DEFAULT`` ``new`` and no ``attribute_name``. ``unittest.mock.patch``
+    stacked above an aiotestkit patch would append to it: refuse that clearly.
+    """
+
+    def append(self, item: Any) -> None:
+        raise TypeError(_MIXED_DECORATORS.format(func="this function"))
+
+
 def _patchings_of(func: Any) -> tuple[tuple[_Patch, ...], Any]:
     patchings = getattr(func, "_aiotestkit_patchings", None)
     if patchings is None:
+        if getattr(func, "patchings", None):
+            raise TypeError(_MIXED_DECORATORS.format(func=func))
         return (), func
     return patchings, func._aiotestkit_original
 
@@ -620,6 +654,7 @@ def _decorate(func: Any, patching: _Patch) -> Any:
         wrapper = function_wrapper
     wrapper._aiotestkit_patchings = patchings
     wrapper._aiotestkit_original = original
+    wrapper.patchings = _PytestPatchings(p for p in patchings if not isinstance(p, _DictPatch))
     # functools.wraps exposes the original signature; the mock arguments are not part of it.
     return wrapper
 
