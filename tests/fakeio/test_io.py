@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from aiotestkit_fakeio import FakePeer, SocketMock, TestSelector, set_read_ready, set_write_ready
+from aiotestkit_fakeio import (
+    FakePeer,
+    SocketMock,
+    SSLSocketMock,
+    TestSelector,
+    set_read_ready,
+    set_write_ready,
+)
 
 from ._support import FakeIOTestCase
 
@@ -372,3 +379,17 @@ class TestTLS(FakeIOTestCase):
                 ssl=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
                 server_hostname="localhost",
             )
+
+
+class TestSSLSocketMock(FakeIOTestCase):
+    async def test_works_with_add_reader_but_asyncio_refuses_it_for_sock_methods(self) -> None:
+        sock = SSLSocketMock()
+        sock.recv.return_value = b"decrypted"
+        fired = asyncio.Event()
+        self.loop.add_reader(sock, fired.set)
+        set_read_ready(sock, self.loop)
+        await fired.wait()
+        assert sock.recv(100) == b"decrypted"
+        self.loop.remove_reader(sock)
+        with pytest.raises(TypeError, match="SSLSocket"):
+            await self.loop.sock_recv(sock, 100)
