@@ -208,10 +208,11 @@ class TestDatagrams(FakeIOTestCase):
     async def test_sock_recvfrom_and_sendto(self) -> None:
         if not hasattr(self.loop, "sock_recvfrom"):
             pytest.skip("loop.sock_recvfrom is new in 3.11")
+        loop: Any = self.loop  # sock_recvfrom/sock_sendto are not in 3.10's stubs
         peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM))
         peer.feed_datagram(b"ping")
-        assert await self.loop.sock_recvfrom(peer.socket, 100) == (b"ping", ("127.0.0.1", 8080))
-        await self.loop.sock_sendto(peer.socket, b"pong", ("127.0.0.1", 8080))
+        assert await loop.sock_recvfrom(peer.socket, 100) == (b"ping", ("127.0.0.1", 8080))
+        await loop.sock_sendto(peer.socket, b"pong", ("127.0.0.1", 8080))
         assert peer.datagrams == [(b"pong", ("127.0.0.1", 8080))]
 
 
