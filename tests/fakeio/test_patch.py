@@ -60,6 +60,12 @@ class TestMockSelection:
             instance.call.assert_awaited_once_with()
         with patch.object(_targets.Service, "call", autospec=True) as method:
             assert isinstance(method, CoroutineMock)
+            service = _targets.Service()
+            method.return_value = "mocked"
+            assert run(service.call()) == "mocked"
+            method.assert_awaited_once_with(service)  # bound like a function, as the stdlib's
+            with pytest.raises(TypeError):
+                service.call("extra")  # type: ignore[call-arg, unused-coroutine]
         with patch.object(_targets, "Service", spec=True) as klass:
             assert isinstance(klass.call, CoroutineMock)
 

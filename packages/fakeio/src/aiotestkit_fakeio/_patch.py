@@ -21,6 +21,7 @@ import enum
 import functools
 import inspect
 import pkgutil
+import types
 import unittest.mock
 from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
 from typing import Any
@@ -29,6 +30,7 @@ from ._mock import (
     CoroutineMock,
     MagicMock,
     NonCallableMagicMock,
+    _autospec_coroutine,
     create_autospec,
 )
 
@@ -229,7 +231,20 @@ class _AttributePatch(_Patch):
                 msg = f"Can't use 'autospec' with create=True or a missing {self.attribute!r}"
                 raise TypeError(msg)
             source = original if autospec is True else autospec
-            new = create_autospec(source, spec_set=bool(spec_set), _name=self.attribute, **kwargs)
+            raw = inspect.getattr_static(target, self.attribute, None)
+            if (
+                isinstance(target, type)
+                and isinstance(raw, types.FunctionType)
+                and inspect.iscoroutinefunction(source)
+            ):
+                # A coroutine method on a class: the mock must bind to instances.
+                new = _autospec_coroutine(
+                    source, skip_first=False, name=self.attribute, method=True
+                )
+            else:
+                new = create_autospec(
+                    source, spec_set=bool(spec_set), _name=self.attribute, **kwargs
+                )
             autospec = spec_set = None
             kwargs = {}
         return unittest.mock.patch.object(
