@@ -292,12 +292,14 @@ class FakePeer:
                 except _ssl.SSLWantReadError:
                     break
                 except _ssl.SSLZeroReturnError:
-                    # The code sent close_notify: answer with ours, as a polite server does.
+                    data = b""
+                if not data:
+                    # The code sent close_notify (SSLObject.read returns b"" for it, or raises
+                    # SSLZeroReturnError): answer with ours, as a polite server does, or the
+                    # code's transport waits for it until its SSL shutdown timeout.
                     self._code_eof()
                     with contextlib.suppress(_ssl.SSLError):
                         tls.unwrap()
-                    break
-                if not data:
                     break
                 self._deliver_to_test(data)
         except _ssl.SSLError as exc:
