@@ -261,6 +261,21 @@ class TestAwaitedWaiters:
 
         assert run(main()) == ["wait", "wait skip=1", "wait_next", "wait_for 3"]
 
+    def test_skip_is_positional_as_in_asynctest(self) -> None:
+        async def main() -> None:
+            mock = CoroutineMock()
+            waiting = asyncio.ensure_future(mock.awaited.wait(1))
+            next_two = asyncio.ensure_future(mock.awaited.wait_next(1))
+            await asyncio.sleep(0)
+            await mock()
+            await asyncio.sleep(0)
+            assert not waiting.done()
+            assert not next_two.done()
+            await mock()
+            await asyncio.gather(waiting, next_two)
+
+        run(main())
+
     def test_wait_next_with_skip(self) -> None:
         async def main() -> int:
             mock = CoroutineMock()

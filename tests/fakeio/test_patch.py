@@ -369,6 +369,24 @@ class TestBadInput:
             patch.dict({}, scope=None)  # type: ignore[arg-type]
         assert set(PatchScope) == {GLOBAL, LIMITED}
 
+    def test_scope_is_positional_as_in_asynctest(self) -> None:
+        async def step() -> tuple[Any, str]:
+            return _targets.compute, _targets.CONFIG["mode"]
+
+        limited_patch = patch(f"{TARGET}.compute", "new", None, False, None, None, None, LIMITED)
+        limited_dict = patch.dict(_targets.CONFIG, {"mode": "new"}, False, LIMITED)
+        assert limited_patch.scope is LIMITED
+        assert limited_dict.scope is LIMITED
+        assert (
+            patch.object(_targets, "compute", "new", None, False, None, None, None, LIMITED).scope
+            is LIMITED
+        )
+        assert (
+            patch.multiple(_targets, None, False, None, None, None, LIMITED, compute="x").scope
+            is LIMITED
+        )
+        assert run(limited_patch(limited_dict(step))()) == ("new", "new")
+
     def test_limited_needs_a_coroutine_or_generator_function(self) -> None:
         with pytest.raises(TypeError, match=r"scope=LIMITED.*compute"):
             patch.object(_targets, "compute", scope=LIMITED)(_targets.compute)

@@ -227,7 +227,7 @@ class _AwaitEvent:
     def __repr__(self) -> str:
         return f"<awaited of {self._mock!r}: {self._mock.await_count} awaits>"
 
-    async def wait(self, *, skip: int = 0) -> Any:
+    async def wait(self, skip: int = 0) -> Any:
         """Wait until the mock has been awaited at least ``skip + 1`` times in total.
 
         Args:
@@ -238,7 +238,7 @@ class _AwaitEvent:
         """
         return await self.wait_for(lambda mock: mock.await_count > skip)
 
-    async def wait_next(self, *, skip: int = 0) -> Any:
+    async def wait_next(self, skip: int = 0) -> Any:
         """Wait for ``skip + 1`` more awaits, counted from now.
 
         Args:

@@ -709,7 +709,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -747,7 +746,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -773,7 +771,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -805,7 +802,6 @@ class _PatchFunction:
         in_dict: Any,
         values: Mapping[Any, Any] | Iterable[tuple[Any, Any]] = (),
         clear: bool = False,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
