@@ -258,7 +258,11 @@ def ignore_loop(target: None = None) -> Callable[[T], T]: ...
 @overload
 def ignore_loop(target: T) -> T: ...
 def ignore_loop(target: Any = None) -> Any:
-    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses."""
+    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses.
+
+    Not deprecated and never warns (asynctest warned at decoration time, which ``-W error``
+    turns into an import error of the test module).
+    """
     decorate = fail_on(unused_loop=False)
     return decorate if target is None else decorate(target)
 
