@@ -268,7 +268,29 @@ def test_unawaited_coroutines_under_w_error_still_reach_the_previous_hook() -> N
                 never_awaited()  # type: ignore[unused-coroutine]
                 [finding] = check_loop(loop, unawaited_coroutines=True)
         assert "was never awaited" in finding.message
+        assert f"(coroutine defined at {__file__}:" in finding.message
         assert len(seen) == 1  # the error still went where -W error sends it
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_unawaited_coroutines_under_w_error_name_the_creation_site_in_debug_mode() -> None:
+    seen: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = seen.append
+
+    async def body() -> None:
+        never_awaited()  # type: ignore[unused-coroutine]
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with LoopGuard(debug=True) as loop:
+                loop.run_until_complete(body())
+                [finding] = check_loop(loop, unawaited_coroutines=True)
+        assert f"created at {__file__}:" in finding.message
+        assert "in body)" in finding.message
+        assert len(seen) == 1
     finally:
         sys.unraisablehook = previous
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import re
 import sys
 import warnings
@@ -45,6 +46,25 @@ def _effective_action(category: type[Warning], message: str) -> str:
         if issubclass(category, cat):
             return str(action)
     return str(getattr(warnings, "defaultaction", "default"))
+
+
+def _coroutine_site(obj: object) -> str:
+    """Say where an unawaited coroutine was defined and, if tracked, created.
+
+    A warning turned into an error (``-W error``) reaches ``sys.unraisablehook`` without a
+    file and line; the coroutine object it carries still knows its code and, when origin
+    tracking is on (debug mode while the loop runs), its creation stack (``cr_origin``, most
+    recent call first).
+    """
+    if not inspect.iscoroutine(obj):
+        return ""
+    code = obj.cr_code
+    site = f" (coroutine defined at {code.co_filename}:{code.co_firstlineno}"
+    origin = getattr(obj, "cr_origin", None)
+    if origin:
+        filename, lineno, function = origin[0]
+        site += f", created at {filename}:{lineno} in {function}"
+    return site + ")"
 
 
 class _WarningRecorder:
@@ -113,7 +133,7 @@ class _WarningRecorder:
     def _unraisable(self, unraisable: Any) -> None:
         exc = unraisable.exc_value
         if isinstance(exc, Warning):
-            self._record(type(exc), str(exc), "")
+            self._record(type(exc), str(exc), _coroutine_site(unraisable.object))
         if self._previous_hook is not None:
             self._previous_hook(unraisable)
 
