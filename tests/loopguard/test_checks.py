@@ -418,3 +418,36 @@ def test_custom_check_can_be_on_by_default() -> None:
             assert names(check_loop(loop, always_finds=True)) == ["always_finds"]
     finally:
         unregister_check("always_finds")
+
+
+def test_gc_collect_runs_only_for_the_checks_that_need_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full collection costs milliseconds per test; the default (all-off) checks and the
+    # loop-inspecting ones must never pay for it.
+    from aiotestkit_loopguard import _guard
+
+    calls: list[int] = []
+
+    def collect(*args: object) -> int:
+        calls.append(1)
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    with LoopGuard() as loop:
+        loop.run_until_complete(asyncio.sleep(0))
+        guard = _guard.guard_of(loop)
+        assert guard is not None
+        guard.assert_clean(resolve_checks(type(guard), None))  # the defaults
+        guard.assert_clean(
+            {
+                "unused_loop": True,
+                "active_handles": True,
+                "active_selector_callbacks": True,
+                "leftover_tasks": True,
+                "forbidden_get_event_loop": True,
+            }
+        )
+        assert calls == []
+        for name in ("loop_exceptions", "unawaited_coroutines", "unclosed_resources"):
+            guard.assert_clean({name: True})
+        assert len(calls) == 3
+    assert len(calls) == 3  # close() never collects
