@@ -158,7 +158,9 @@ class LoopGuard:
             installed, read without side effects) and never close it. If the thread has no
             current loop, a new one from ``asyncio.new_event_loop()`` is created, made
             current and left current and open after ``close()``, so later tests share it.
-            This is the same on every Python (on 3.14+ there is no implicit default loop).
+            This is the same on every Python (on 3.14+ there is no implicit default loop);
+            only a Python without ``asyncio.set_event_loop`` (possibly 3.16+) has no current
+            loop to adopt, and there the option is ignored.
         debug: Loop debug mode; None leaves the loop's own default, which follows
             ``PYTHONASYNCIODEBUG`` and ``-X dev``.
         forbid_get_event_loop: Forbid ``asyncio.get_event_loop()`` outside the running loop
@@ -244,7 +246,9 @@ class LoopGuard:
 
     def _start(self) -> None:
         self._previous = _compat.capture_current_loop()
-        if self._use_default_loop:
+        # Without a per-thread current loop (a Python without set_event_loop) there is nothing
+        # to adopt and nowhere to keep a shared loop: a fresh loop, closed at the end.
+        if self._use_default_loop and _compat.has_current_loop():
             current = self._previous.loop
             if current is not None and not current.is_closed():
                 self._loop = current
