@@ -40,6 +40,16 @@ def test_unknown_check_name_is_a_type_error_at_decoration() -> None:
         fail_on(no_such_check=True)
 
 
+def test_fail_on_without_parentheses_says_how_to_use_it() -> None:
+    def test_x() -> None:
+        pass
+
+    with pytest.raises(
+        TypeError, match=r"keyword arguments, e\.g\. @fail_on\(active_handles=True\)"
+    ):
+        fail_on(test_x)  # type: ignore[arg-type]
+
+
 def test_non_boolean_value_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="must be True or False, got 1"):
         fail_on(active_handles=1)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 from . import _compat
 
@@ -212,7 +212,13 @@ class fail_on:
         TypeError: Unknown check name or non-boolean value (raised at decoration time).
     """
 
-    def __init__(self, **checks: bool) -> None:
+    def __init__(self, *targets: NoReturn, **checks: bool) -> None:
+        if targets:  # `@fail_on` without parentheses, or a positional argument
+            raise TypeError(
+                "fail_on takes check names as keyword arguments, e.g. "
+                "@fail_on(active_handles=True); use @strict or @lenient for every check, "
+                f"got the positional argument(s) {', '.join(map(repr, targets))}"
+            )
         self.checks = _validate(checks, "fail_on()")
 
     def __call__(self, target: T) -> T:
