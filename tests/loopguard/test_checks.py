@@ -145,6 +145,23 @@ def test_active_selector_callbacks_fake_fd() -> None:
         assert check_loop(loop, active_selector_callbacks=True) == []
 
 
+def test_active_selector_callbacks_on_a_fakeio_loop() -> None:
+    fakeio = pytest.importorskip("aiotestkit_fakeio")
+    with LoopGuard(fakeio.new_fakeio_loop) as loop:
+        assert check_loop(loop, active_selector_callbacks=True) == []  # the self-pipe is fine
+        sock, file = fakeio.SocketMock(), fakeio.FileMock()
+        loop.add_reader(sock, print)
+        loop.add_writer(file, print)
+        found = check_loop(loop, active_selector_callbacks=True)
+        assert [f.message.split(",")[0] for f in found] == [
+            f"add_reader({sock!r}",
+            f"add_writer({file!r}",
+        ]
+        loop.remove_reader(sock)
+        loop.remove_writer(file)
+        assert check_loop(loop, active_selector_callbacks=True) == []
+
+
 def test_leftover_tasks(guard: LoopGuard) -> None:
     loop = guard.loop
 
