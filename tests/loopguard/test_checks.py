@@ -173,7 +173,9 @@ def test_leftover_tasks(guard: LoopGuard) -> None:
     [finding] = guard.check(only("leftover_tasks"))
     assert "the-leak" in finding.message
     assert "waits_forever" in finding.message
-    assert f"defined at {__file__}" in finding.message
+    # Debug mode (-X dev, PYTHONASYNCIODEBUG) knows where the task was created.
+    where = "created at" if loop.get_debug() else "coroutine defined at"
+    assert f"{where} {__file__}" in finding.message
     if not hasattr(asyncio, "format_call_graph"):  # 3.14+ shows the call graph instead
         # The await chain names each coroutine and the line it is suspended on.
         assert f"awaiting: test_leftover_tasks.<locals>.waits_forever() at {__file__}:" in (
