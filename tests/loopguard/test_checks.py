@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
+import pickle
 import selectors
 import socket
 import sys
@@ -17,6 +19,7 @@ import pytest
 from aiotestkit_loopguard import (
     CheckContext,
     Finding,
+    LeakError,
     LoopGuard,
     check_loop,
     fail_on,
@@ -470,3 +473,12 @@ def test_gc_collect_runs_only_for_the_checks_that_need_it(monkeypatch: pytest.Mo
             guard.assert_clean({name: True})
         assert len(calls) == 3
     assert len(calls) == 3  # close() never collects
+
+
+def test_leak_error_survives_pickle_and_copy() -> None:
+    error = LeakError([Finding("leftover_tasks", "task x"), Finding("active_handles", "timer y")])
+    clones: list[LeakError] = [pickle.loads(pickle.dumps(error)), copy.copy(error)]
+    for clone in clones:
+        assert isinstance(clone, AssertionError)
+        assert clone.findings == error.findings
+        assert str(clone) == str(error)

@@ -59,6 +59,10 @@ class LeakError(AssertionError):
         lines += [f" - {finding}" for finding in self.findings]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[LeakError], tuple[tuple[Finding, ...]]]:
+        # Rebuilt from the findings, not from the message (pickle, copy, multiprocessing).
+        return (type(self), (self.findings,))
+
 
 @dataclass
 class Records:
