@@ -82,6 +82,12 @@ def test_pytest_example() -> None:
     namespace = run(block("import asyncio"), run_service=run_service)
     with LoopGuard() as loop:
         loop.run_until_complete(namespace["test_something"]())
+    # On a loop no guard manages (pytest-asyncio's), from inside the running test task.
+    other = asyncio.new_event_loop()
+    try:
+        other.run_until_complete(namespace["test_something"]())
+    finally:
+        other.close()
 
 
 def test_custom_check_example() -> None:
