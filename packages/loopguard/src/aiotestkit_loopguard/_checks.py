@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 from . import _compat
 
@@ -57,6 +58,10 @@ class LeakError(AssertionError):
         lines = [f"the test leaked {count} item{'s' if count != 1 else ''}:"]
         lines += [f" - {finding}" for finding in self.findings]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[LeakError], tuple[tuple[Finding, ...]]]:
+        # Rebuilt from the findings, not from the message (pickle, copy, multiprocessing).
+        return (type(self), (self.findings,))
 
 
 @dataclass
@@ -211,7 +216,13 @@ class fail_on:
         TypeError: Unknown check name or non-boolean value (raised at decoration time).
     """
 
-    def __init__(self, **checks: bool) -> None:
+    def __init__(self, *targets: NoReturn, **checks: bool) -> None:
+        if targets:  # `@fail_on` without parentheses, or a positional argument
+            raise TypeError(
+                "fail_on takes check names as keyword arguments, e.g. "
+                "@fail_on(active_handles=True); use @strict or @lenient for every check, "
+                f"got the positional argument(s) {', '.join(map(repr, targets))}"
+            )
         self.checks = _validate(checks, "fail_on()")
 
     def __call__(self, target: T) -> T:
@@ -257,7 +268,11 @@ def ignore_loop(target: None = None) -> Callable[[T], T]: ...
 @overload
 def ignore_loop(target: T) -> T: ...
 def ignore_loop(target: Any = None) -> Any:
-    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses."""
+    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses.
+
+    Not deprecated and never warns (asynctest warned at decoration time, which ``-W error``
+    turns into an import error of the test module).
+    """
     decorate = fail_on(unused_loop=False)
     return decorate if target is None else decorate(target)
 
@@ -367,11 +382,23 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
 # --- built-in checks ----------------------------------------------------------------------------
 
 
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+
+
 def _where(obj: object) -> str:
+    """Describe where ``obj`` was created (debug mode only), skipping asyncio's own frames.
+
+    ``loop.add_reader()`` or ``asyncio.sleep()`` create their handles inside asyncio; the
+    frame that matters is the last one of the code that called into asyncio.
+    """
     tb = _compat.creation_traceback(obj)
     if tb is None:
         return ""
     frame = tb[-1]
+    for candidate in reversed(tb):
+        if not candidate.filename.startswith(_ASYNCIO_DIR):
+            frame = candidate
+            break
     return f" (created at {frame.filename}:{frame.lineno} in {frame.name})"
 
 
@@ -457,19 +484,31 @@ def _before_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
 
 
 def _awaiting(task: asyncio.Task[Any]) -> str:
-    coro: Any = task.get_coro()
-    awaited = None
-    depth = 0
-    while depth < 50:
-        depth += 1
-        inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        if inner is None:
-            break
-        awaited = inner
-        if not (inspect.iscoroutine(inner) or inspect.isgenerator(inner)):
-            break
-        coro = inner
-    return "" if awaited is None else f"; awaiting {awaited!r}"
+    """Describe the await chain of a suspended task: each coroutine and the line it waits on.
+
+    The chain follows ``cr_await`` / ``gi_yieldfrom`` (public attributes of coroutine and
+    generator objects) down to the innermost awaitable. A bare future iterator (what a
+    coroutine awaiting a Future holds) is left out: the task's repr already shows the future
+    as ``wait_for=``.
+    """
+    steps: list[str] = []
+    current: Any = task.get_coro()
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen and len(steps) < 50:
+        seen.add(id(current))
+        if inspect.iscoroutine(current) or inspect.isgenerator(current):
+            frame = getattr(current, "cr_frame", None) or getattr(current, "gi_frame", None)
+            name = getattr(current, "__qualname__", type(current).__name__)
+            if frame is not None:
+                steps.append(f"{name}() at {frame.f_code.co_filename}:{frame.f_lineno}")
+            else:
+                steps.append(f"{name}()")
+            current = getattr(current, "cr_await", None) or getattr(current, "gi_yieldfrom", None)
+            continue
+        if isinstance(current, asyncio.Future) or "FutureIter" not in type(current).__name__:
+            steps.append(repr(current))
+        break
+    return "; awaiting: " + " -> ".join(steps) if steps else ""
 
 
 def _task_location(task: asyncio.Task[Any]) -> str:
