@@ -10,7 +10,8 @@ import asyncio
 import gc
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiotestkit_loopguard import LoopGuard, known_checks
 
@@ -19,29 +20,50 @@ NO_GC = {name: name not in {"loop_exceptions", "unawaited_coroutines", "unclosed
          for name in STRICT}  # fmt: skip
 
 
-def plain() -> None:
+async def ten_tasks() -> None:
+    """A test body creating ten tasks (what task-creation tracking costs)."""
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(*[loop.create_task(asyncio.sleep(0)) for _ in range(10)])
+
+
+async def one_step() -> None:
+    """A test body that only lets the loop run once."""
+    await asyncio.sleep(0)
+
+
+def plain(body: Callable[[], Coroutine[Any, Any, None]] = one_step) -> Callable[[], None]:
     """What IsolatedAsyncioTestCase-like runners do at least."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.run_until_complete(asyncio.sleep(0))
-    asyncio.set_event_loop(None)
-    loop.close()
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(body())
+        asyncio.set_event_loop(None)
+        loop.close()
+
+    return run
 
 
 def isolated_runner() -> None:
     """The loop lifecycle of IsolatedAsyncioTestCase on 3.11+: a debug-mode asyncio.Runner."""
     if not hasattr(asyncio, "Runner"):  # pragma: no cover - no Runner on 3.10
-        plain()
+        plain()()
         return
     with asyncio.Runner(debug=True) as runner:
         runner.run(asyncio.sleep(0))
 
 
-def guarded(checks: dict[str, bool] | None, *, debug: bool | None = None) -> Callable[[], None]:
+def guarded(
+    checks: dict[str, bool] | None,
+    *,
+    debug: bool | None = None,
+    body: Callable[[], Coroutine[Any, Any, None]] = one_step,
+    track_tasks: bool = True,
+) -> Callable[[], None]:
     def run() -> None:
-        guard = LoopGuard(debug=debug)
+        guard = LoopGuard(debug=debug, track_tasks=track_tasks)
         loop = guard.start()
-        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(body())
         if checks is not None:
             guard.assert_clean(checks)
         guard.close()
@@ -60,18 +82,28 @@ def timeit(func: Callable[[], None], n: int) -> float:
 
 def main(n: int) -> None:
     """Time each variant n times and print per-test cost and ratio to the plain loop."""
-    base = timeit(plain, n)
+    base = timeit(plain(), n)
     print(f"plain loop lifecycle          {base * 1e6:8.0f} us  1.00x")
     runner = timeit(isolated_runner, n)
     print(f"Runner(debug=True) (IATC)     {runner * 1e6:8.0f} us  {runner / base:.2f}x")
-    for label, checks, debug in (
-        ("LoopGuard, no checks", None, None),
-        ("LoopGuard(debug=True)", None, True),
-        ("LoopGuard, strict minus gc", NO_GC, None),
-        ("LoopGuard, strict (gc.collect)", STRICT, None),
+    for label, checks, debug, track in (
+        ("LoopGuard, no checks", None, None, True),
+        ("  the same, track_tasks=False", None, None, False),
+        ("LoopGuard(debug=True)", None, True, True),
+        ("LoopGuard, strict minus gc", NO_GC, None, True),
+        ("LoopGuard, strict (gc.collect)", STRICT, None, True),
     ):
-        cost = timeit(guarded(checks, debug=debug), n)
+        cost = timeit(guarded(checks, debug=debug, track_tasks=track), n)
         print(f"{label:<30}{cost * 1e6:8.0f} us  {cost / base:.2f}x")
+    # A body creating ten tasks: what recording each task's creation site costs.
+    base10 = timeit(plain(ten_tasks), n)
+    print(f"plain loop, 10 tasks/test     {base10 * 1e6:8.0f} us  1.00x")
+    for label, track in (
+        ("LoopGuard, 10 tasks/test", True),
+        ("  the same, track_tasks=False", False),
+    ):
+        cost = timeit(guarded(None, body=ten_tasks, track_tasks=track), n)
+        print(f"{label:<30}{cost * 1e6:8.0f} us  {cost / base10:.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 
@@ -64,3 +65,19 @@ def test_default_factory_honours_an_installed_uvloop_policy() -> None:
         _compat.restore_current_loop(original)
         outer.close()
     assert _compat.get_policy() is original.policy
+
+
+def test_uvloop_tasks_name_their_creation_site() -> None:
+    async def worker() -> None:
+        await asyncio.sleep(10)
+
+    with LoopGuard(uvloop.new_event_loop, debug=False) as loop:
+        assert loop.get_task_factory() is not None  # the guard's recording factory
+        loop.create_task(worker(), name="uv")
+        line = sys._getframe().f_lineno - 1
+        loop.run_until_complete(asyncio.sleep(0))
+        [finding] = check_loop(loop, leftover_tasks=True)
+        assert finding.message.startswith(
+            f"task still running: 'uv' created at {__file__}:{line} in test_uvloop_tasks"
+        )
+    assert loop.get_task_factory() is None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar, overload
 
 from . import _compat
+from ._tasks import TaskSite, is_internal
 
 __all__ = (
     "CheckContext",
@@ -74,6 +75,9 @@ class Records:
         unawaited: Messages of "coroutine ... was never awaited" RuntimeWarnings.
         resources: Messages of ResourceWarnings (unclosed transports, sockets, files...).
         violations: Descriptions of forbidden ``asyncio.get_event_loop()`` calls.
+        task_sites: Where each task created on the guarded loop was created, as
+            ``(filename, lineno, function)`` (the first frame outside asyncio and aiotestkit);
+            weakly keyed by task. Empty when tracking is off (``track_tasks=False``).
     """
 
     loop_ran: bool | None = None
@@ -81,6 +85,9 @@ class Records:
     unawaited: list[str] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    task_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], TaskSite] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
 
 @dataclass(frozen=True)
@@ -382,24 +389,33 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
 # --- built-in checks ----------------------------------------------------------------------------
 
 
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+def _debug_site(obj: object) -> TaskSite | None:
+    """Return where ``obj`` was created (debug mode only), skipping asyncio's own frames.
 
-
-def _where(obj: object) -> str:
-    """Describe where ``obj`` was created (debug mode only), skipping asyncio's own frames.
-
-    ``loop.add_reader()`` or ``asyncio.sleep()`` create their handles inside asyncio; the
-    frame that matters is the last one of the code that called into asyncio.
+    ``loop.add_reader()`` or ``asyncio.sleep()`` create their handles inside asyncio (and a
+    guarded loop's tasks inside its task factory); the frame that matters is the last one of
+    the code that called into asyncio.
     """
     tb = _compat.creation_traceback(obj)
     if tb is None:
-        return ""
+        return None
     frame = tb[-1]
     for candidate in reversed(tb):
-        if not candidate.filename.startswith(_ASYNCIO_DIR):
+        if not is_internal(candidate.filename):
             frame = candidate
             break
-    return f" (created at {frame.filename}:{frame.lineno} in {frame.name})"
+    return (frame.filename, frame.lineno or 0, frame.name)
+
+
+def _format_site(site: TaskSite) -> str:
+    filename, lineno, function = site
+    return f"created at {filename}:{lineno} in {function}"
+
+
+def _where(obj: object) -> str:
+    """Say where ``obj`` was created (debug mode only) as `` (created at ...)``, or ""."""
+    site = _debug_site(obj)
+    return f" ({_format_site(site)})" if site is not None else ""
 
 
 def _check_unused_loop(context: CheckContext) -> Iterable[str]:
@@ -488,8 +504,8 @@ def _awaiting(task: asyncio.Task[Any]) -> str:
 
     The chain follows ``cr_await`` / ``gi_yieldfrom`` (public attributes of coroutine and
     generator objects) down to the innermost awaitable. A bare future iterator (what a
-    coroutine awaiting a Future holds) is left out: the task's repr already shows the future
-    as ``wait_for=``.
+    coroutine awaiting a Future holds) is left out: it names nothing, and the line of the
+    coroutine awaiting it already says which future that is.
     """
     steps: list[str] = []
     current: Any = task.get_coro()
@@ -508,17 +524,35 @@ def _awaiting(task: asyncio.Task[Any]) -> str:
         if isinstance(current, asyncio.Future) or "FutureIter" not in type(current).__name__:
             steps.append(repr(current))
         break
-    return "; awaiting: " + " -> ".join(steps) if steps else ""
+    return " -> ".join(steps)
 
 
-def _task_location(task: asyncio.Task[Any]) -> str:
-    where = _where(task)
-    if where:
-        return where
+def _task_origin(task: asyncio.Task[Any], records: Records | None) -> str:
+    """Say where ``task`` was created, else where its coroutine is defined.
+
+    The guard's task factory knows the creation site of every task created on its loop; debug
+    mode knows it for any task; a task of an unguarded loop outside debug mode is named by the
+    definition of its coroutine.
+    """
+    site = records.task_sites.get(task) if records is not None else None
+    if site is None:
+        site = _debug_site(task)
+    if site is not None:
+        return " " + _format_site(site)
     code = getattr(task.get_coro(), "cr_code", None)
     if code is None:
         return ""
     return f" (coroutine defined at {code.co_filename}:{code.co_firstlineno})"
+
+
+def _describe_task(task: asyncio.Task[Any], records: Records | None) -> str:
+    """``task still running: 'name' created at f.py:12 in test_x, awaiting: ... -> ...``."""
+    text = f"task still running: {task.get_name()!r}{_task_origin(task, records)}"
+    graph = _compat.format_call_graph(task)
+    if graph is not None:  # 3.14+: the call graph, which also shows who awaits the task
+        return f"{text}\n{graph}"
+    chain = _awaiting(task)
+    return f"{text}, awaiting: {chain}" if chain else text
 
 
 def _check_tasks(context: CheckContext) -> Iterable[str]:
@@ -529,11 +563,7 @@ def _check_tasks(context: CheckContext) -> Iterable[str]:
     for task in asyncio.all_tasks(context.loop):
         if task is current or task in before or task.done():
             continue
-        graph = _compat.format_call_graph(task)
-        if graph is not None:
-            yield f"task still running {task!r}{_task_location(task)}\n{graph}"
-        else:
-            yield f"task still running {task!r}{_task_location(task)}{_awaiting(task)}"
+        yield _describe_task(task, context.records)
 
 
 def _describe_exception_context(ctx: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import _compat, _forbid
 from ._checks import GC_CHECKS, Finding, LeakError, Records, run_before_hooks, run_checks
+from ._tasks import TaskSiteRecorder
 
 __all__ = ("LoopGuard", "guard_of")
 
@@ -165,6 +166,11 @@ class LoopGuard:
             ``PYTHONASYNCIODEBUG`` and ``-X dev``.
         forbid_get_event_loop: Forbid ``asyncio.get_event_loop()`` outside the running loop
             while the guard is active (see `forbid_get_event_loop`).
+        track_tasks: Record where each task created on the loop was created (file, line and
+            function of the first frame outside asyncio and aiotestkit), without debug mode,
+            through a task factory wrapping the loop's own (restored by ``close()``). The
+            ``leftover_tasks`` check names that site. False saves about a microsecond per
+            created task.
 
     Raises:
         ValueError: Both ``loop_factory`` and ``use_default_loop`` were given.
@@ -178,6 +184,7 @@ class LoopGuard:
         use_default_loop: bool = False,
         debug: bool | None = None,
         forbid_get_event_loop: bool = False,
+        track_tasks: bool = True,
     ) -> None:
         if loop_factory is not None and not callable(loop_factory):
             raise TypeError(f"loop_factory must be a zero-argument callable, got {loop_factory!r}")
@@ -190,6 +197,8 @@ class LoopGuard:
         self._use_default_loop = use_default_loop
         self._debug = debug
         self._forbid = forbid_get_event_loop
+        self._track_tasks = track_tasks
+        self._recorder: TaskSiteRecorder | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"
         self._owns_loop = False
@@ -269,6 +278,8 @@ class LoopGuard:
         if self._debug is not None:
             self._previous_debug = loop.get_debug()
             loop.set_debug(self._debug)
+        if self._track_tasks:
+            self._install_task_factory(loop)
         _compat.set_current_loop(loop)
         self._previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._record_exception)
@@ -280,6 +291,27 @@ class LoopGuard:
             self._forbidder.__enter__()
         self._baselines = run_before_hooks(loop)
         self.begin_test()
+
+    def _install_task_factory(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wrap the loop's task factory with one recording creation sites (see `_tasks`)."""
+        try:
+            inner = loop.get_task_factory()
+        except (AttributeError, NotImplementedError):  # a loop without task factories
+            return
+        recorder = TaskSiteRecorder(inner, self.records.task_sites)
+        loop.set_task_factory(recorder)
+        self._recorder = recorder
+
+    def _restore_task_factory(self, loop: asyncio.AbstractEventLoop) -> None:
+        recorder = self._recorder
+        self._recorder = None
+        if recorder is None:
+            return
+        recorder.active = False  # a factory chain the test left around ours stops recording
+        # A factory the test installed itself stays, like an exception handler it installed.
+        inner = recorder.inner
+        if loop.get_task_factory() is recorder:
+            loop.set_task_factory(inner)
 
     def begin_test(self) -> None:
         """Mark the start of the test body for the ``unused_loop`` check.
@@ -376,6 +408,7 @@ class LoopGuard:
         _forbid.remove_recorder(self.records.violations)
         if loop is not None:
             step(lambda: self._restore_handler(loop))
+            step(lambda: self._restore_task_factory(loop))
             if self._previous_debug is not None:
                 step(lambda: loop.set_debug(bool(self._previous_debug)))
             _guards.pop(loop, None)
