@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aiotestkit_loopguard import LoopGuard, _compat, check_loop
-from aiotestkit_loopguard._tasks import TaskSiteRecorder, is_internal
+from aiotestkit_loopguard._tasks import TaskSiteRecorder, TaskSites, is_internal
 
 HERE = __file__
 
@@ -115,7 +115,7 @@ class LoopGuardRecords:
     """Reach the guard of a loop (what check_loop does) to inspect its records."""
 
     @staticmethod
-    def of(loop: asyncio.AbstractEventLoop) -> weakref.WeakKeyDictionary[Any, Any]:
+    def of(loop: asyncio.AbstractEventLoop) -> TaskSites:
         from aiotestkit_loopguard._guard import guard_of
 
         guard = guard_of(loop)
@@ -134,6 +134,10 @@ def test_sites_keep_neither_frames_nor_tasks_alive(loop: asyncio.AbstractEventLo
     task, marker = create()
     assert marker() is None  # the creating frame (and its locals) are gone
     sites = LoopGuardRecords.of(loop)
+    assert list(sites) == [task]
+    assert task in sites
+    not_a_task: Any = object()  # not even weakly referenceable
+    assert sites.get(not_a_task) is None
     site = sites[task]
     assert type(site) is tuple
     assert [type(part) for part in site] == [str, int, str]
@@ -171,9 +175,12 @@ def test_track_tasks_false_installs_no_factory() -> None:
 
 def test_debug_mode_site_skips_the_guards_factory() -> None:
     with LoopGuard(debug=True) as loop:
+        recorder = loop.get_task_factory()
+        assert isinstance(recorder, TaskSiteRecorder)
+        recorder.active = False  # the factory runs but records nothing: only debug mode knows
         loop.create_task(forgotten_worker())
         line = line_above()
-        LoopGuardRecords.of(loop).clear()  # only debug mode's stack is left
+        assert len(LoopGuardRecords.of(loop)) == 0
         assert f"created at {HERE}:{line} in test_debug_mode_site" in only_message(loop)
 
 
@@ -318,3 +325,25 @@ def test_a_factory_returning_an_object_without_weakrefs_is_tolerated() -> None:
         recorder = loop.get_task_factory()
         assert isinstance(recorder, TaskSiteRecorder)
         recorder.inner = None  # close() creates tasks (shutdown_asyncgens): real ones again
+
+
+def test_a_task_created_by_a_callback_of_the_test(loop: asyncio.AbstractEventLoop) -> None:
+    keep: list[object] = []
+    loop.call_soon(lambda: keep.append(asyncio.ensure_future(forgotten_worker())))
+    line = line_above()
+    loop.run_until_complete(asyncio.sleep(0))
+    # The test's own callback (the lambda), not the line that ran the loop.
+    assert f"created at {HERE}:{line} in <lambda>" in only_message(loop)
+
+
+def test_a_task_created_by_the_loop_itself_names_its_coroutine(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    # The loop itself calls ensure_future: no line of the test created the task, and the one
+    # that ran the loop would mislead. Say where the coroutine is defined instead.
+    loop.call_soon(asyncio.ensure_future, forgotten_worker())
+    loop.run_until_complete(asyncio.sleep(0))
+    message = only_message(loop)
+    assert "created at" not in message
+    code = forgotten_worker.__code__
+    assert f"(coroutine defined at {HERE}:{code.co_firstlineno})" in message

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar, overload
 
 from . import _compat
-from ._tasks import TaskSite, is_internal
+from ._tasks import TaskSite, TaskSites, is_internal
 
 __all__ = (
     "CheckContext",
@@ -76,8 +75,8 @@ class Records:
         resources: Messages of ResourceWarnings (unclosed transports, sockets, files...).
         violations: Descriptions of forbidden ``asyncio.get_event_loop()`` calls.
         task_sites: Where each task created on the guarded loop was created, as
-            ``(filename, lineno, function)`` (the first frame outside asyncio and aiotestkit);
-            weakly keyed by task. Empty when tracking is off (``track_tasks=False``).
+            ``(filename, lineno, function)`` (the first frame outside asyncio and aiotestkit):
+            a read-only mapping weakly keyed by task. Empty with ``track_tasks=False``.
     """
 
     loop_ran: bool | None = None
@@ -85,9 +84,7 @@ class Records:
     unawaited: list[str] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
-    task_sites: weakref.WeakKeyDictionary[asyncio.Task[Any], TaskSite] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    task_sites: TaskSites = field(default_factory=TaskSites)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,25 @@ def self_pipe_fds(loop: asyncio.AbstractEventLoop) -> set[int]:
 getframe: Callable[[int], FrameType] | None = getattr(sys, "_getframe", None)
 
 
+def callback_runner_code_ids() -> frozenset[int]:
+    """Return the ids of the code objects through which a Python loop runs each callback.
+
+    Checked: ``events.Handle._run`` (inherited by ``TimerHandle``, and by ``_ThreadSafeHandle``
+    where it exists) on 3.10-3.13, 3.14 source; every ``Handle`` subclass of
+    ``asyncio.events`` that defines its own ``_run`` is included. A walk up the stack from a
+    task factory that reaches one of them has left the code that created the task: the loop
+    itself ran the callback (``run_coroutine_threadsafe``, a server's connection handler...).
+    Code objects of module-level functions live as long as the process, so ids are stable.
+    """
+    ids: set[int] = set()
+    for obj in list(vars(_events).values()):
+        if isinstance(obj, type) and issubclass(obj, _events.Handle):
+            code = getattr(vars(obj).get("_run"), "__code__", None)
+            if code is not None:
+                ids.add(id(code))
+    return frozenset(ids)
+
+
 def creation_traceback(obj: object) -> traceback.StackSummary | None:
     """Return where a Task/Future/Handle was created (debug mode only), or None.
 

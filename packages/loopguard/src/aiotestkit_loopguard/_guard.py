@@ -398,6 +398,10 @@ class LoopGuard:
             except BaseException as exc:
                 errors.append(exc)
 
+        if loop is not None:
+            # First: the tasks teardown creates (shutdown_asyncgens...) need no creation site,
+            # the checks have run; recording them would only cost time.
+            step(lambda: self._restore_task_factory(loop))
         if loop is not None and not loop.is_closed():
             step(self._cancel_tasks)
             if self._owns_loop:
@@ -408,7 +412,6 @@ class LoopGuard:
         _forbid.remove_recorder(self.records.violations)
         if loop is not None:
             step(lambda: self._restore_handler(loop))
-            step(lambda: self._restore_task_factory(loop))
             if self._previous_debug is not None:
                 step(lambda: loop.set_debug(bool(self._previous_debug)))
             _guards.pop(loop, None)

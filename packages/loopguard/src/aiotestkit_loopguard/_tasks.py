@@ -11,18 +11,20 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from . import _compat
 
-__all__ = ("TaskSite", "TaskSiteRecorder", "is_internal")
+__all__ = ("TaskSite", "TaskSiteRecorder", "TaskSites", "is_internal")
 
 #: Where a task was created: ``(filename, line number, function name)``.
 TaskSite = tuple[str, int, str]
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
 _internal_files: dict[str, bool] = {}
+#: Where a Python loop calls a callback: a creation-site walk stops there (see `_compat`).
+_CALLBACK_RUNNERS = _compat.callback_runner_code_ids()
 
 
 def is_internal(filename: str) -> bool:
@@ -43,6 +45,40 @@ def is_internal(filename: str) -> bool:
     return internal
 
 
+class TaskSites(Mapping[asyncio.Task[Any], TaskSite]):
+    """Read-only weak mapping ``task -> TaskSite``: an entry vanishes with its task.
+
+    Like a ``WeakKeyDictionary`` at half the cost per task, which matters for a factory that
+    runs on every ``create_task``: keys are ``weakref.ref(task, data.pop)``, so a dead task's
+    entry is removed by a C call and no Python function runs. Entries are only ever added (by
+    `TaskSiteRecorder`) and removed by that callback, so the pop always finds its key.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data: dict[weakref.ref[Any], TaskSite] = {}
+
+    def __getitem__(self, task: asyncio.Task[Any]) -> TaskSite:
+        try:
+            key = weakref.ref(task)
+        except TypeError:  # not weakly referenceable, so never recorded
+            raise KeyError(task) from None
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[asyncio.Task[Any]]:
+        for key in list(self._data):
+            task = key()
+            if task is not None:
+                yield task
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"<TaskSites of {len(self)} task(s)>"
+
+
 class TaskSiteRecorder:
     """A task factory recording each task's creation site, then delegating.
 
@@ -53,18 +89,15 @@ class TaskSiteRecorder:
 
     Args:
         inner: The loop's previous task factory, or None.
-        sites: Weak mapping filled with ``task -> TaskSite`` (tasks are never kept alive).
+        sites: The weak mapping to fill (tasks are never kept alive by it).
     """
 
-    __slots__ = ("active", "inner", "sites")
+    __slots__ = ("_data", "_pop", "active", "inner")
 
-    def __init__(
-        self,
-        inner: Callable[..., Any] | None,
-        sites: weakref.WeakKeyDictionary[asyncio.Task[Any], TaskSite],
-    ) -> None:
+    def __init__(self, inner: Callable[..., Any] | None, sites: TaskSites) -> None:
         self.inner = inner
-        self.sites = sites
+        self._data = sites._data
+        self._pop = sites._data.pop
         #: Set to False when the guard closes; a factory chain left behind stops recording.
         self.active = True
 
@@ -88,9 +121,18 @@ class TaskSiteRecorder:
                 internal = is_internal(filename)
             if not internal:
                 try:
-                    self.sites[task] = (filename, frame.f_lineno, code.co_name)
+                    self._data[weakref.ref(task, self._pop)] = (
+                        filename,
+                        frame.f_lineno,
+                        code.co_name,
+                    )
                 except TypeError:  # a custom factory's task without weakrefs: no site
                     return task
+                break
+            if code.co_name == "_run" and id(code) in _CALLBACK_RUNNERS:
+                # Reached the loop's dispatch: a callback the loop ran created the task (a
+                # server's handler, run_coroutine_threadsafe...). The frames above only
+                # started the loop; naming them would mislead. No site, then.
                 break
             frame = frame.f_back
         return task
