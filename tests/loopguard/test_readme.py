@@ -126,3 +126,41 @@ def test_forbid_example(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert "in legacy_setup" in capsys.readouterr().out
     assert namespace["MyTest"].forbid_get_event_loop is True
+
+
+LEFTOVER_TASK = re.compile(
+    r"^ - leftover_tasks: task still running: 'forgotten' created at \S+test_app\.py:\d+ in "
+    r"test_forgets_its_task, awaiting: poll\(\) at \S+app\.py:\d+ "
+    r"-> sleep\(\) at \S+tasks\.py:\d+$",
+    re.M,
+)
+
+
+def test_the_leftover_task_message_is_as_shown() -> None:
+    # Stand-ins compiled under the README's file names.
+    app = types.ModuleType("app")
+    exec(
+        compile(
+            "import asyncio\nasync def poll():\n    await asyncio.sleep(10)\n",
+            "/src/app.py",
+            "exec",
+        ),
+        vars(app),
+    )
+    test_module: dict[str, Any] = {"app": app, "asyncio": asyncio}
+    source = (
+        "def test_forgets_its_task(loop):\n    loop.create_task(app.poll(), name='forgotten')\n"
+    )
+    exec(compile(source, "/src/tests/test_app.py", "exec"), test_module)
+    assert LEFTOVER_TASK.search(README.read_text(encoding="utf-8"))
+    guard = LoopGuard(debug=False)
+    loop = guard.start()
+    try:
+        test_module["test_forgets_its_task"](loop)
+        loop.run_until_complete(asyncio.sleep(0))
+        with pytest.raises(AssertionError) as caught:
+            guard.assert_clean({"leftover_tasks": True})
+    finally:
+        guard.close()
+    if not hasattr(asyncio, "format_call_graph"):  # 3.14+: the call graph, not the chain
+        assert LEFTOVER_TASK.search(str(caught.value)), str(caught.value)
