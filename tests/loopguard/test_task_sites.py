@@ -347,3 +347,37 @@ def test_a_task_created_by_the_loop_itself_names_its_coroutine(
     assert "created at" not in message
     code = forgotten_worker.__code__
     assert f"(coroutine defined at {HERE}:{code.co_firstlineno})" in message
+
+
+@pytest.mark.skipif(
+    not hasattr(asyncio, "eager_task_factory"), reason="eager tasks are new in 3.12"
+)
+def test_a_failed_eager_task_keeps_no_frame_or_task_in_the_factory() -> None:
+    # The exception's traceback links back (f_back) through the frames that created the task,
+    # the guard's factory included: that frame must hold neither the task nor a frame.
+    async def fails_at_once() -> None:
+        raise KeyError("first step")
+
+    def eager_loop() -> asyncio.AbstractEventLoop:
+        new = asyncio.new_event_loop()
+        new.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        return new
+
+    async def body() -> asyncio.Task[None]:
+        return asyncio.create_task(fails_at_once())
+
+    with LoopGuard(eager_loop) as loop:
+        task = loop.run_until_complete(body())
+        error = task.exception()
+        assert error is not None
+        frame = error.__traceback__.tb_frame if error.__traceback__ else None
+        factory_frames = []
+        while frame is not None:
+            if frame.f_code is TaskSiteRecorder.__call__.__code__:
+                factory_frames.append(frame)
+            frame = frame.f_back
+        assert factory_frames  # the chain does go through the factory
+        for factory_frame in factory_frames:
+            kinds = {type(value) for value in factory_frame.f_locals.values()}
+            assert not kinds & {asyncio.Task, type(factory_frame)}, factory_frame.f_locals
+        del factory_frames, frame

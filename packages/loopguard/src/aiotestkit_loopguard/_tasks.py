@@ -102,17 +102,24 @@ class TaskSiteRecorder:
         self.active = True
 
     def __call__(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        # The task is never bound to a local here. An eager task whose first step raises
+        # stores a traceback whose frames link back (f_back) to this frame; a local `task`
+        # would then form a cycle task -> exception -> frame -> task (CPython's own
+        # create_task avoids the same on 3.14, gh-128552), and the walk's `frame` local would
+        # keep a frame of the caller alive.
         inner = self.inner
         if inner is None:
             # What create_task does without a factory; looked up at call time like asyncio.
-            task = asyncio.tasks.Task(coro, loop=loop, **kwargs)
-        else:
-            task = inner(loop, coro, **kwargs)
+            return self._record(asyncio.tasks.Task(coro, loop=loop, **kwargs))
+        return self._record(inner(loop, coro, **kwargs))
+
+    def _record(self, task: Any) -> Any:
         getframe = _compat.getframe
         if not self.active or getframe is None:
             return task
-        # The innermost frame outside asyncio and aiotestkit (this runs for every task).
-        frame: Any = getframe(1)
+        # The innermost frame outside asyncio and aiotestkit (this runs for every task):
+        # 0 is this method, 1 is __call__, 2 is who called the factory (loop.create_task).
+        frame: Any = getframe(2)
         while frame is not None:
             code = frame.f_code
             filename = code.co_filename
