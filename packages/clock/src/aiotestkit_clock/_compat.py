@@ -329,11 +329,11 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
 
     # -- real work tracking ---------------------------------------------------------------------
 
-    def run_in_executor(  # type: ignore[override]
+    def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,
-        func: Callable[..., _T],
-        *args: Any,
+        func: Callable[[Unpack[_Ts]], _T],
+        *args: Unpack[_Ts],
     ) -> asyncio.Future[_T]:
         """Like the stock method; virtual time does not move while the job runs."""
         self._check_closed()
