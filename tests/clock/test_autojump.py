@@ -9,8 +9,6 @@ import sys
 import threading
 import time
 
-import pytest
-
 from aiotestkit_clock import ClockedEventLoop
 
 from ._support import run, running_clock
@@ -81,8 +79,7 @@ def test_a_thread_job_is_not_overtaken_by_a_long_timeout() -> None:
     assert run(main(), autojump=True) == 0.0
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")
-def test_asyncio_timeout_around_run_in_executor_with_own_executor() -> None:
+def test_timeout_around_run_in_executor_with_own_executor() -> None:
     def work() -> int:
         time.sleep(0.03)
         return 42
@@ -90,8 +87,11 @@ def test_asyncio_timeout_around_run_in_executor_with_own_executor() -> None:
     async def main() -> None:
         loop = running_clock()
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            async with asyncio.timeout(10):
-                value = await loop.run_in_executor(pool, work)
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(10):
+                    value = await loop.run_in_executor(pool, work)
+            else:
+                value = await asyncio.wait_for(loop.run_in_executor(pool, work), 10)
         assert value == 42
         assert loop.time() == 0.0
 
