@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 
@@ -110,3 +111,11 @@ def test_runner_reports_the_deadlock_and_closes_cleanly() -> None:
                 runner.run(main())
     else:
         pytest.skip("asyncio.Runner is 3.11+")
+
+
+def test_a_timer_at_infinity_is_never_reached() -> None:
+    async def main() -> None:
+        await asyncio.sleep(math.inf)
+
+    with pytest.raises(DeadlockError, match=r"only at t=inf"):
+        run(main(), autojump=True)

@@ -266,3 +266,15 @@ def test_isolated_asyncio_test_case_loop_factory() -> None:
     Case("test_advance").run(result)
     assert result.wasSuccessful(), result.errors + result.failures
     assert results == [30.0]
+
+
+def test_a_nan_deadline_fires_at_once_like_on_the_stock_loop() -> None:
+    async def main() -> list[float]:
+        loop = running_clock()
+        fired: list[float] = []
+        loop.call_later(math.nan, lambda: fired.append(loop.time()))
+        loop.call_later(1, lambda: fired.append(loop.time()))
+        await loop.advance(2)
+        return fired
+
+    assert run(main()) == [0.0, 1.0]
