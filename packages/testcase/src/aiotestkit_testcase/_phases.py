@@ -12,7 +12,9 @@ cleanups, as with `unittest.IsolatedAsyncioTestCase` on 3.11+:
   current context. The task is created inside `context.run()` (so it starts from the shared
   values) and, when it finishes, every variable it set is copied back into the shared context.
   Values therefore flow in both directions on 3.10 too; only `ContextVar.reset()` of a value set
-  in an earlier phase is not carried back (the variable keeps its earlier value).
+  in an earlier phase is not carried back (the variable keeps its earlier value). The same is
+  done on every version for a coroutine run from inside a synchronous phase (`self.advance()`
+  in a sync test): a task cannot enter a context that is already entered.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
-import io
 import threading
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
@@ -49,14 +51,17 @@ async def _await(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
 
 
-async def _copy_back(coro: Coroutine[Any, Any, _T], shared: contextvars.Context) -> _T:
-    """Run *coro*, then copy every context variable it changed into *shared* (3.10)."""
+async def _capture(coro: Coroutine[Any, Any, _T], box: list[contextvars.Context]) -> _T:
+    """Run *coro*, then keep a copy of the context it ended with (to copy its changes back)."""
     try:
         return await coro
     finally:
-        for var, value in contextvars.copy_context().items():
-            if shared.get(var, _MISSING) is not value:
-                shared.run(var.set, value)
+        box.append(contextvars.copy_context())
+
+
+def _set_all(changes: list[tuple[contextvars.ContextVar[Any], Any]]) -> None:
+    for var, value in changes:
+        var.set(value)
 
 
 class _Done:
@@ -99,17 +104,26 @@ class PhaseRunner:
         self._failure = failure
         self._task: asyncio.Task[Any] | None = None
         self._report: str | None = None
+        self._in_sync = False
 
     def call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Call *func* in the shared context; if it returns an awaitable, run that on the loop.
 
         This covers `async def` functions, plain functions, and plain functions returning an
-        awaitable (a `functools.partial` of a coroutine function, an `AsyncMock`).
+        awaitable (a `functools.partial` of a coroutine function, an `AsyncMock`). It may be
+        called from inside a synchronous phase (a sync test calling `doCleanups()`).
 
         Returns:
             What the function (or the awaitable it returned) produced.
         """
-        result = self.context.run(func, *args, **kwargs)
+        if self._in_sync:  # already inside the shared context
+            result = func(*args, **kwargs)
+        else:
+            self._in_sync = True
+            try:
+                result = self.context.run(func, *args, **kwargs)
+            finally:
+                self._in_sync = False
         if inspect.isawaitable(result):
             return self.run(result)
         return result
@@ -123,11 +137,16 @@ class PhaseRunner:
         """
         coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
         loop = self.loop
+        box: list[contextvars.Context] = []
         task: asyncio.Task[_T]
-        if _TASK_CONTEXT:
+        if _TASK_CONTEXT and not self._in_sync:
             task = loop.create_task(coro, context=self.context)  # type: ignore[call-arg,unused-ignore]
-        else:  # 3.10
-            task = self.context.run(loop.create_task, _copy_back(coro, self.context))
+        elif self._in_sync:
+            # Called from a synchronous phase, which has entered the shared context: a task
+            # cannot enter it too, so it works on a copy whose changes are copied back.
+            task = loop.create_task(_capture(coro, box))
+        else:  # 3.10: no create_task(context=); start from a copy, copy the changes back
+            task = self.context.run(loop.create_task, _capture(coro, box))
         self._task = task
         self._report = None
         timers = self._arm(task)
@@ -142,6 +161,20 @@ class PhaseRunner:
             self._task = None
             for timer in timers:
                 timer.cancel()
+            if box:
+                self._copy_back(box[0])
+
+    def _copy_back(self, final: contextvars.Context) -> None:
+        shared = self.context
+        changes = [
+            (var, value) for var, value in final.items() if shared.get(var, _MISSING) is not value
+        ]
+        if not changes:
+            return
+        if self._in_sync:  # the shared context is the current one
+            _set_all(changes)
+        else:
+            shared.run(_set_all, changes)
 
     # -- watchdog -------------------------------------------------------------------------------
     # A threading.Timer cannot touch the loop directly: it asks the loop thread to act through
@@ -181,14 +214,24 @@ class PhaseRunner:
 
 
 def describe_tasks(loop: asyncio.AbstractEventLoop) -> str:
-    """Describe every pending task of *loop* with the stack it is suspended in."""
-    format_call_graph = getattr(asyncio, "format_call_graph", None)  # 3.14+
-    parts = []
-    for task in asyncio.all_tasks(loop):
-        if format_call_graph is not None:  # pragma: no cover - 3.14+
-            parts.append(str(format_call_graph(task)))
-            continue
-        out = io.StringIO()
-        task.print_stack(file=out)
-        parts.append(out.getvalue().rstrip())
+    """Describe every pending task of *loop* with the chain of coroutines it is suspended in."""
+    parts = [_describe_task(task) for task in asyncio.all_tasks(loop)]
     return "\n".join(parts) if parts else "(none)"
+
+
+def _describe_task(task: asyncio.Task[Any]) -> str:
+    # Task.print_stack() shows one frame for a suspended coroutine; following `cr_await`
+    # shows the whole chain down to what the task waits for (3.14's format_call_graph does the
+    # same, but only from 3.14 on).
+    lines = [repr(task)]
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:  # a future (its iterator), or a finished coroutine
+            if asyncio.isfuture(awaited):
+                lines.append(f"  awaiting {awaited!r}")
+            break
+        summary = traceback.extract_stack(frame, limit=1)
+        lines.extend(line.rstrip("\n") for line in traceback.format_list(summary))
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return "\n".join(lines)
