@@ -15,6 +15,7 @@ from ._checks import (
     register_check,
     resolve_checks,
     strict,
+    unregister_check,
 )
 from ._forbid import ForbidGetEventLoop, GetEventLoopForbiddenError, forbid_get_event_loop
 from ._guard import LoopGuard
@@ -30,6 +31,7 @@ __all__ = (
     "resolve_checks",
     "check_loop",
     "register_check",
+    "unregister_check",
     "known_checks",
     "Finding",
     "LeakError",

@@ -23,6 +23,7 @@ __all__ = (
     "register_check",
     "resolve_checks",
     "strict",
+    "unregister_check",
 )
 
 T = TypeVar("T")
@@ -142,6 +143,19 @@ def register_check(
     _REGISTRY[name] = _Check(func, before, bool(default), bool(strict))
 
 
+def unregister_check(name: str) -> None:
+    """Remove a check added with `register_check` (built-in checks cannot be removed).
+
+    Raises:
+        ValueError: ``name`` is not a registered custom check.
+    """
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in check and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise ValueError(f"no check named {name!r} is registered; known: {', '.join(_REGISTRY)}")
+    del _REGISTRY[name]
+
+
 def known_checks() -> dict[str, bool]:
     """Return every registered check name mapped to its default."""
     return {name: check.default for name, check in _REGISTRY.items()}
@@ -176,8 +190,10 @@ def _apply_layer(target: T, layer: _Layer) -> T:
         raise TypeError(
             f"fail_on decorators apply to test methods and test classes, got {target!r}"
         )
-    own = getattr(func, "__dict__", {}).get(_ATTR, ())
-    func.__dict__[_ATTR] = (*own, layer)
+    namespace = getattr(func, "__dict__", None)
+    if not isinstance(namespace, dict):
+        raise TypeError(f"cannot attach fail_on checks to {target!r}: it has no __dict__")
+    namespace[_ATTR] = (*namespace.get(_ATTR, ()), layer)
     return target
 
 
@@ -522,6 +538,8 @@ register_check("loop_exceptions", _check_loop_exceptions)
 register_check("unawaited_coroutines", _check_unawaited)
 register_check("unclosed_resources", _check_resources)
 register_check("forbidden_get_event_loop", _check_forbidden)
+
+_BUILTIN = frozenset(_REGISTRY)
 
 #: The checks whose findings come from garbage collection (run ``gc.collect()`` first).
 GC_CHECKS = frozenset({"loop_exceptions", "unawaited_coroutines", "unclosed_resources"})

@@ -30,13 +30,6 @@ _private_get_policy: Callable[[], Any] | None = getattr(_events, "_get_event_loo
 _private_set_policy: Callable[[Any], None] | None = getattr(_events, "_set_event_loop_policy", None)
 
 
-def has_policies() -> bool:
-    """Return whether this Python still has an event-loop policy system."""
-    if _private_get_policy is not None:
-        return True
-    return "get_event_loop_policy" in vars(_events)
-
-
 def get_policy() -> Any:
     """Return the installed event-loop policy without a DeprecationWarning, or None.
 

@@ -39,7 +39,7 @@ class GetEventLoopForbiddenError(AssertionError, RuntimeError):
 # for its whole lifetime so a swallowed error still fails the test (check
 # ``forbidden_get_event_loop``).
 _recorders: list[list[str]] = []
-_lock = threading.Lock()
+_lock = threading.RLock()
 _PACKAGE_DIR = os.path.dirname(__file__)
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
@@ -132,6 +132,48 @@ def _forbidden_get_event_loop() -> asyncio.AbstractEventLoop:  # pragma: no cove
     raise _violation()
 
 
+# Forbidding is process-wide and reference counted: the first active forbid installs it, the
+# last one to end restores what was there before. Overlapping forbids (e.g. two decorated
+# coroutines interleaving on one loop) may therefore end in any order.
+_active = 0
+_saved: tuple[str, Any] | None = None
+
+
+def _acquire() -> None:
+    global _active, _saved
+    with _lock:
+        if _active == 0:
+            policy_class = _forbidding_policy_class()
+            if policy_class is not None:
+                previous = _compat.get_policy()
+                _compat.set_policy(policy_class(previous))
+                _saved = ("policy", previous)
+            else:  # pragma: no cover - 3.16+: patch the module attributes
+                state = _compat.capture_current_loop()
+                patched = (asyncio.get_event_loop, asyncio.events.get_event_loop)
+                asyncio.get_event_loop = asyncio.events.get_event_loop = _forbidden_get_event_loop
+                _compat.set_current_loop(None)
+                _saved = ("patch", (patched, state))
+        _active += 1
+
+
+def _release() -> None:
+    global _active, _saved
+    with _lock:
+        _active -= 1
+        if _active > 0 or _saved is None:
+            return
+        (kind, saved), _saved = _saved, None
+        if kind == "policy":
+            # The previous policy, even if the body installed another one meanwhile.
+            _compat.set_policy(saved)
+        else:  # pragma: no cover - 3.16+
+            (original, original_events), state = saved
+            asyncio.get_event_loop = original
+            asyncio.events.get_event_loop = original_events
+            _compat.restore_current_loop(state)
+
+
 class ForbidGetEventLoop:
     """Context manager and decorator behind `forbid_get_event_loop`.
 
@@ -145,31 +187,20 @@ class ForbidGetEventLoop:
 
     How: on Pythons with event-loop policies (≤3.15), a policy that forwards everything to
     the installed one except ``get_event_loop()`` is installed (through the private,
-    warning-free setter on 3.14/3.15). The previous policy is restored on exit, also when the
-    body raised. The policy is process-wide: other threads are forbidden too while active.
+    warning-free setter on 3.14/3.15). It is process-wide (other threads are forbidden too while
+    it is active) and reference counted: when the last active forbid ends, in whatever order
+    overlapping ones end, the previous policy is restored, also when the body raised.
     """
 
     def __init__(self) -> None:
         self.violations: list[str] = []
-        self._saved: list[tuple[Any, Any]] = []
+        self._depth = 0
 
     def __enter__(self) -> ForbidGetEventLoop:
-        add_recorder(self.violations)
-        try:
-            policy_class = _forbidding_policy_class()
-            if policy_class is not None:
-                previous = _compat.get_policy()
-                _compat.set_policy(policy_class(previous))
-                self._saved.append(("policy", previous))
-            else:  # pragma: no cover - 3.16+: patch the module attributes
-                state = _compat.capture_current_loop()
-                patched = (asyncio.get_event_loop, asyncio.events.get_event_loop)
-                asyncio.get_event_loop = asyncio.events.get_event_loop = _forbidden_get_event_loop
-                _compat.set_current_loop(None)
-                self._saved.append(("patch", (patched, state)))
-        except BaseException:
-            remove_recorder(self.violations)
-            raise
+        _acquire()
+        if self._depth == 0:
+            add_recorder(self.violations)
+        self._depth += 1
         return self
 
     def __exit__(
@@ -178,20 +209,12 @@ class ForbidGetEventLoop:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._saved:
+        if self._depth == 0:
             return
-        kind, saved = self._saved.pop()
-        try:
-            if kind == "policy":
-                _compat.set_policy(saved)
-            else:  # pragma: no cover - 3.16+
-                (original, original_events), state = saved
-                asyncio.get_event_loop = original
-                asyncio.events.get_event_loop = original_events
-                _compat.restore_current_loop(state)
-        finally:
-            if not self._saved:
-                remove_recorder(self.violations)
+        self._depth -= 1
+        if self._depth == 0:
+            remove_recorder(self.violations)
+        _release()
 
     def __call__(self, func: F) -> F:
         """Decorate a function, coroutine function or test class (see `forbid_get_event_loop`)."""

@@ -127,6 +127,9 @@ class LoopGuard:
     and the default executor, closes the loop and restores the thread's previous current
     loop, the policy and the warning filters exactly.
 
+    Guards used in one thread must nest (close the last started first), like
+    ``warnings.catch_warnings``, whose state they save and restore.
+
     Args:
         loop_factory: Zero-argument callable returning a new loop (e.g.
             ``uvloop.new_event_loop``). None means ``asyncio.new_event_loop()``, which still
