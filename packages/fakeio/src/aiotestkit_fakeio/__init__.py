@@ -14,6 +14,8 @@ from ._mock import (
     mock_open,
     return_once,
 )
+from ._patch import GLOBAL, LIMITED, PatchScope, patch
+from ._peer import FakePeer
 from ._selector import (
     FileDescriptor,
     FileMock,
@@ -37,6 +39,10 @@ __all__ = (
     "create_autospec",
     "mock_open",
     "return_once",
+    "patch",
+    "PatchScope",
+    "GLOBAL",
+    "LIMITED",
     "ANY",
     "DEFAULT",
     "call",
@@ -53,4 +59,5 @@ __all__ = (
     "set_read_ready",
     "set_write_ready",
     "new_fakeio_loop",
+    "FakePeer",
 )
