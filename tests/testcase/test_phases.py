@@ -106,7 +106,7 @@ def test_watchdog_stops_the_loop_if_the_task_ignores_cancellation(
         runner.call(stubborn)
     (task,) = asyncio.all_tasks(loop)  # stopped, not finished: closing the test's loop is next
     assert "in stubborn" in describe_tasks(loop)
-    task.get_coro().close()  # type: ignore[union-attr]
+    task.get_coro().close()  # type: ignore[union-attr,unused-ignore]
 
 
 def test_watchdog_does_not_touch_phases_that_finish_in_time(
