@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from aiotestkit_fakeio import FakePeer, SocketMock, TestSelector, set_read_ready, set_write_ready
+from aiotestkit_fakeio import (
+    FakePeer,
+    SocketMock,
+    SSLSocketMock,
+    TestSelector,
+    set_read_ready,
+    set_write_ready,
+)
 
 from ._support import FakeIOTestCase
 
@@ -201,10 +208,11 @@ class TestDatagrams(FakeIOTestCase):
     async def test_sock_recvfrom_and_sendto(self) -> None:
         if not hasattr(self.loop, "sock_recvfrom"):
             pytest.skip("loop.sock_recvfrom is new in 3.11")
+        loop: Any = self.loop  # sock_recvfrom/sock_sendto are not in 3.10's stubs
         peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM))
         peer.feed_datagram(b"ping")
-        assert await self.loop.sock_recvfrom(peer.socket, 100) == (b"ping", ("127.0.0.1", 8080))
-        await self.loop.sock_sendto(peer.socket, b"pong", ("127.0.0.1", 8080))
+        assert await loop.sock_recvfrom(peer.socket, 100) == (b"ping", ("127.0.0.1", 8080))
+        await loop.sock_sendto(peer.socket, b"pong", ("127.0.0.1", 8080))
         assert peer.datagrams == [(b"pong", ("127.0.0.1", 8080))]
 
 
@@ -372,3 +380,17 @@ class TestTLS(FakeIOTestCase):
                 ssl=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
                 server_hostname="localhost",
             )
+
+
+class TestSSLSocketMock(FakeIOTestCase):
+    async def test_works_with_add_reader_but_asyncio_refuses_it_for_sock_methods(self) -> None:
+        sock = SSLSocketMock()
+        sock.recv.return_value = b"decrypted"
+        fired = asyncio.Event()
+        self.loop.add_reader(sock, fired.set)
+        set_read_ready(sock, self.loop)
+        await fired.wait()
+        assert sock.recv(100) == b"decrypted"
+        self.loop.remove_reader(sock)
+        with pytest.raises(TypeError, match="SSLSocket"):
+            await self.loop.sock_recv(sock, 100)

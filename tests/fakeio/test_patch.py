@@ -60,6 +60,12 @@ class TestMockSelection:
             instance.call.assert_awaited_once_with()
         with patch.object(_targets.Service, "call", autospec=True) as method:
             assert isinstance(method, CoroutineMock)
+            service = _targets.Service()
+            method.return_value = "mocked"
+            assert run(service.call()) == "mocked"
+            method.assert_awaited_once_with(service)  # bound like a function, as the stdlib's
+            with pytest.raises(TypeError):
+                service.call("extra")  # type: ignore[call-arg, unused-coroutine]
         with patch.object(_targets, "Service", spec=True) as klass:
             assert isinstance(klass.call, CoroutineMock)
 
@@ -332,3 +338,28 @@ class TestBadInput:
     def test_target_must_be_dotted(self) -> None:
         with pytest.raises(TypeError, match="valid target"):
             patch("nodots")
+
+
+@patch(f"{TARGET}.compute")
+@patch.object(_targets, "fetch", scope=LIMITED)
+async def test_pytest_does_not_take_mocks_for_fixtures(fetch: Any, compute: Any) -> None:
+    # Run by pytest-asyncio: the mock arguments are not looked up as fixtures.
+    assert isinstance(fetch, CoroutineMock)
+    assert _targets.compute is compute
+
+
+test_pytest_does_not_take_mocks_for_fixtures = pytest.mark.asyncio(
+    test_pytest_does_not_take_mocks_for_fixtures
+)
+
+
+def test_mixing_with_the_stdlib_patch_is_refused() -> None:
+    import unittest.mock
+
+    def function(a: Any, b: Any) -> None:
+        pass
+
+    with pytest.raises(TypeError, match=r"both unittest\.mock\.patch and aiotestkit"):
+        patch(f"{TARGET}.compute")(unittest.mock.patch(f"{TARGET}.fetch")(function))
+    with pytest.raises(TypeError, match=r"both unittest\.mock\.patch and aiotestkit"):
+        unittest.mock.patch(f"{TARGET}.fetch")(patch(f"{TARGET}.compute")(function))

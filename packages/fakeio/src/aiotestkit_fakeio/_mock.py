@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 import unittest.mock
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, ClassVar
@@ -273,11 +274,33 @@ def mock_open(mock: Any = None, read_data: str | bytes = "") -> Any:
     return unittest.mock.mock_open(mock, read_data)
 
 
+class _MethodCoroutineMock(CoroutineMock):
+    """An autospec of a coroutine method put on a class: binds to instances like a function.
+
+    ``patch.object(Class, "method", autospec=True)`` then records ``(instance, ...)`` calls, as
+    the stdlib's autospec does.
+    """
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+
 def _autospec_coroutine(
-    func: Any, *, skip_first: bool, name: str | None, **kwargs: Any
+    func: Any, *, skip_first: bool, name: str | None, method: bool = False, **kwargs: Any
 ) -> CoroutineMock:
-    """A ``CoroutineMock`` that checks calls against the signature of ``func``."""
-    mock = CoroutineMock(name=name, **kwargs)
+    """A ``CoroutineMock`` that checks calls against the signature of ``func``.
+
+    Args:
+        func: the coroutine function.
+        skip_first: drop its first parameter (``self``/``cls`` of a bound method).
+        name: the mock's name.
+        method: make it bind to instances (it replaces a method on a class).
+        **kwargs: passed to the mock's constructor.
+    """
+    klass = _MethodCoroutineMock if method else CoroutineMock
+    mock = klass(name=name, **kwargs)
     try:
         signature: inspect.Signature | None = inspect.signature(func)
     except (TypeError, ValueError):  # builtins without a signature: accept any call

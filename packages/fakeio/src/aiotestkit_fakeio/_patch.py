@@ -21,6 +21,7 @@ import enum
 import functools
 import inspect
 import pkgutil
+import types
 import unittest.mock
 from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
 from typing import Any
@@ -29,6 +30,7 @@ from ._mock import (
     CoroutineMock,
     MagicMock,
     NonCallableMagicMock,
+    _autospec_coroutine,
     create_autospec,
 )
 
@@ -187,6 +189,16 @@ class _AttributePatch(_Patch):
         self._new_callable = new_callable
         self._kwargs = kwargs
 
+    @property
+    def attribute_name(self) -> str | None:
+        """None: the new value is passed positionally (read by pytest, like the stdlib's)."""
+        return None
+
+    @property
+    def new(self) -> Any:
+        """The replacement given to ``patch``, or ``DEFAULT`` (read by pytest)."""
+        return self._new
+
     def copy(self) -> _AttributePatch:
         return _AttributePatch(
             self._getter,
@@ -219,7 +231,20 @@ class _AttributePatch(_Patch):
                 msg = f"Can't use 'autospec' with create=True or a missing {self.attribute!r}"
                 raise TypeError(msg)
             source = original if autospec is True else autospec
-            new = create_autospec(source, spec_set=bool(spec_set), _name=self.attribute, **kwargs)
+            raw = inspect.getattr_static(target, self.attribute, None)
+            if (
+                isinstance(target, type)
+                and isinstance(raw, types.FunctionType)
+                and inspect.iscoroutinefunction(source)
+            ):
+                # A coroutine method on a class: the mock must bind to instances.
+                new = _autospec_coroutine(
+                    source, skip_first=False, name=self.attribute, method=True
+                )
+            else:
+                new = create_autospec(
+                    source, spec_set=bool(spec_set), _name=self.attribute, **kwargs
+                )
             autospec = spec_set = None
             kwargs = {}
         return unittest.mock.patch.object(
@@ -246,6 +271,10 @@ class _MultiplePatch(_Patch):
         super().__init__(parts[0].scope)
         self._getter = getter
         self._parts = parts
+
+    # Read by pytest: the values are passed as keywords, not positionally.
+    attribute_name = "multiple"
+    new = None
 
     def copy(self) -> _MultiplePatch:
         return _MultiplePatch(self._getter, [part.copy() for part in self._parts])
@@ -563,9 +592,29 @@ class _Invocation:
         return bool(self._limited)
 
 
+_MIXED_DECORATORS = (
+    "{func!r} is decorated with both unittest.mock.patch and aiotestkit_fakeio.patch; their "
+    "mock arguments cannot be ordered consistently. Use aiotestkit_fakeio.patch for all of them"
+)
+
+
+class _PytestPatchings(list[Any]):
+    """The ``patchings`` attribute of a decorated function, as pytest reads it.
+
+    pytest leaves out of fixture lookup the first ``len(patchings)`` arguments of a function whose
+    patchings have a ``DEFAULT`` ``new`` and no ``attribute_name``. ``unittest.mock.patch``
+    stacked above an aiotestkit patch would append to it: refuse that clearly.
+    """
+
+    def append(self, item: Any) -> None:
+        raise TypeError(_MIXED_DECORATORS.format(func="this function"))
+
+
 def _patchings_of(func: Any) -> tuple[tuple[_Patch, ...], Any]:
     patchings = getattr(func, "_aiotestkit_patchings", None)
     if patchings is None:
+        if getattr(func, "patchings", None):
+            raise TypeError(_MIXED_DECORATORS.format(func=func))
         return (), func
     return patchings, func._aiotestkit_original
 
@@ -620,6 +669,7 @@ def _decorate(func: Any, patching: _Patch) -> Any:
         wrapper = function_wrapper
     wrapper._aiotestkit_patchings = patchings
     wrapper._aiotestkit_original = original
+    wrapper.patchings = _PytestPatchings(p for p in patchings if not isinstance(p, _DictPatch))
     # functools.wraps exposes the original signature; the mock arguments are not part of it.
     return wrapper
 
