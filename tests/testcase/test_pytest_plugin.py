@@ -17,6 +17,9 @@ import time
 import pytest
 from aiotestkit_fakeio import SocketMock, set_read_ready
 
+# Leaked tasks are kept referenced: a task waiting on an Event is a cycle gc may collect.
+KEEP = []
+
 
 @pytest.mark.aiotestkit
 async def test_fakeio_loop_by_default():
@@ -61,7 +64,7 @@ def test_fakeio_loop_fixture(fakeio_loop):
 @pytest.mark.aiotestkit
 @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
 async def test_leaks_a_task():
-    asyncio.ensure_future(asyncio.Event().wait())
+    KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
 
 
 @pytest.mark.aiotestkit_strict
@@ -72,7 +75,7 @@ def test_leaks_a_timer(clocked_loop):
 @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
 @pytest.mark.aiotestkit
 async def test_failing_test_is_not_also_blamed_for_leaks():
-    asyncio.ensure_future(asyncio.Event().wait())
+    KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
     assert False, "the real problem"
 
 
