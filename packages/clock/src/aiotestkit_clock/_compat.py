@@ -65,9 +65,11 @@ _MAX_REAL_WAIT = 1.0
 # Handle's slots on every checked version; when they differ (a future Python) timer handles
 # are built through the stock constructors instead of the fast path below.
 _HANDLE_SLOTS = ("_callback", "_args", "_cancelled", "_loop", "_source_traceback", "_repr")
-_FAST_TIMER_INIT = set(_HANDLE_SLOTS) | {"_context", "__weakref__"} == set(
+_FAST_HANDLES = set(_HANDLE_SLOTS) | {"_context", "__weakref__"} == set(
     asyncio.Handle.__slots__
 ) and set(getattr(asyncio.TimerHandle, "__slots__", ())) == {"_scheduled", "_when"}
+_copy_context = contextvars.copy_context
+_new_handle: Callable[[type[asyncio.Handle]], asyncio.Handle] = object.__new__
 
 
 class OrderedTimerHandle(asyncio.TimerHandle):
@@ -80,8 +82,10 @@ class OrderedTimerHandle(asyncio.TimerHandle):
     __slots__ = ("_seq",)
 
     if TYPE_CHECKING:
+        _seq: int
         _when: float
         _scheduled: bool
+        _args: Sequence[Any]
         _callback: Callable[..., object] | None
         _context: contextvars.Context
         _loop: asyncio.AbstractEventLoop
@@ -97,23 +101,12 @@ class OrderedTimerHandle(asyncio.TimerHandle):
         context: contextvars.Context | None,
         seq: int,
     ) -> None:
-        if _FAST_TIMER_INIT and not loop._debug:
-            # The same state Handle.__init__ and TimerHandle.__init__ set up, without their
-            # two extra calls (this constructor runs once per timer, the hot path).
-            self._context = contextvars.copy_context() if context is None else context
-            self._loop = loop
-            self._callback = callback
-            self._args = args
-            self._cancelled = False
-            self._repr = None
-            self._source_traceback = None
-            self._when = when
-            self._scheduled = False
-        else:
-            super().__init__(when, callback, args, loop, context)
-            if self._source_traceback:
-                # Drop this constructor's own frame, like TimerHandle drops its own.
-                del self._source_traceback[-1]
+        # The slow path (debug mode, or a Python whose Handle has other slots); the hot path
+        # builds handles in ClockedLoopBase.call_at without calling any constructor.
+        super().__init__(when, callback, args, loop, context)
+        if self._source_traceback:
+            # Drop this constructor's own frame, like TimerHandle drops its own.
+            del self._source_traceback[-1]
         self._seq = seq
 
     def __lt__(self, other: asyncio.TimerHandle) -> bool:
@@ -124,6 +117,9 @@ class OrderedTimerHandle(asyncio.TimerHandle):
         return when < other_when  # type: ignore[no-any-return]
 
     __hash__ = asyncio.TimerHandle.__hash__
+
+
+_new_timer: Callable[[type[OrderedTimerHandle]], OrderedTimerHandle] = object.__new__
 
 
 def innermost_selector(selector: selectors.BaseSelector) -> selectors.BaseSelector:
@@ -269,10 +265,45 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_at")
-        timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
+        if _FAST_HANDLES and not self._debug:
+            # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls
+            # (this runs once per timer, the hot path).
+            timer = _new_timer(OrderedTimerHandle)
+            timer._context = _copy_context() if context is None else context
+            timer._loop = self
+            timer._callback = callback
+            timer._args = args
+            timer._cancelled = False
+            timer._repr = None
+            timer._source_traceback = None
+            timer._when = when
+            timer._seq = next(self._vt_seq)
+        else:
+            timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
+
+    def call_soon(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Like the stock method, with a leaner path when not in debug mode."""
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return super().call_soon(callback, *args, context=context)
+        handle = _new_handle(asyncio.Handle)
+        slots: Any = handle  # typeshed does not declare Handle's private slots
+        slots._context = _copy_context() if context is None else context
+        slots._loop = self
+        slots._callback = callback
+        slots._args = args
+        slots._cancelled = False
+        slots._repr = None
+        slots._source_traceback = None
+        self._ready.append(handle)
+        return handle
 
     def call_later(
         self,
@@ -383,54 +414,70 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         return False
 
     def _run_once(self) -> None:
-        """Run one iteration: poll if needed, move virtual time if idle, run what is due."""
-        scheduled = self._scheduled
-        count = len(scheduled)
-        if (
-            count > _MIN_SCHEDULED_TIMER_HANDLES
-            and self._timer_cancelled_count / count > _MIN_CANCELLED_TIMER_HANDLES_FRACTION
-        ):
-            kept = []
-            for timer in scheduled:
-                if timer._cancelled:
-                    timer._scheduled = False
-                else:
-                    kept.append(timer)
-            heapq.heapify(kept)
-            self._scheduled = scheduled = kept
-            self._timer_cancelled_count = 0
-        else:
-            while scheduled and scheduled[0]._cancelled:
-                self._timer_cancelled_count -= 1
-                heapq.heappop(scheduled)._scheduled = False
+        """Run loop iterations until the loop is stopping.
 
+        Each iteration: poll I/O if anything could deliver through the selector, move virtual
+        time if nothing is ready, move due timers to the ready queue and run what was ready at
+        its start. ``run_forever`` calls this once per iteration and checks ``_stopping`` after
+        it; as the virtual loop skips the selector when nothing real is registered, it keeps
+        iterating here instead, which saves a call per iteration and changes nothing else.
+        """
         ready = self._ready
-        if ready or self._stopping:
-            # Busy: poll I/O without blocking, but only if something could deliver through the
-            # selector (the stock loop makes this syscall on every iteration).
-            if self._vt_wrapped or self._vt_signals or len(self._vt_fds) > self._vt_base_fds:
-                self._vt_poll(0)
-        else:
-            self._vt_idle()
-
-        # Exact comparison: a timer is due when its deadline is not after now.
-        now = self._vt_now
-        while scheduled and scheduled[0]._when <= now:
-            timer = heapq.heappop(scheduled)
-            timer._scheduled = False
-            ready.append(timer)
-
-        ntodo = len(ready)
+        popleft = ready.popleft
+        heappop = heapq.heappop
         handle: asyncio.Handle | None = None
-        if self._debug:
-            self._vt_run_debug(ntodo)
-        else:
-            popleft = ready.popleft
-            for _ in range(ntodo):
-                handle = popleft()
-                if not handle._cancelled:
-                    handle._run()
-        handle = None  # break reference cycles when an exception occurs
+        while True:
+            scheduled = self._scheduled
+            count = len(scheduled)
+            if (
+                count > _MIN_SCHEDULED_TIMER_HANDLES
+                and self._timer_cancelled_count / count > _MIN_CANCELLED_TIMER_HANDLES_FRACTION
+            ):
+                self._vt_purge_cancelled()
+                scheduled = self._scheduled
+            else:
+                while scheduled and scheduled[0]._cancelled:
+                    self._timer_cancelled_count -= 1
+                    heappop(scheduled)._scheduled = False
+
+            if ready or self._stopping:
+                # Busy: poll I/O without blocking, but only if something could deliver through
+                # the selector (the stock loop makes this syscall on every iteration).
+                if self._vt_wrapped or self._vt_signals or len(self._vt_fds) > self._vt_base_fds:
+                    self._vt_poll(0)
+            else:
+                self._vt_idle()
+
+            # Exact comparison: a timer is due when its deadline is not after now.
+            now = self._vt_now
+            while scheduled and scheduled[0]._when <= now:
+                timer = heappop(scheduled)
+                timer._scheduled = False
+                ready.append(timer)
+
+            ntodo = len(ready)
+            if self._debug:
+                self._vt_run_debug(ntodo)
+            else:
+                for _ in range(ntodo):
+                    handle = popleft()
+                    if not handle._cancelled:
+                        handle._run()
+                handle = None  # break reference cycles when an exception occurs
+            if self._stopping:
+                return
+
+    def _vt_purge_cancelled(self) -> None:
+        # The stock rule: rebuild the heap when more than half of its timers are cancelled.
+        kept = []
+        for timer in self._scheduled:
+            if timer._cancelled:
+                timer._scheduled = False
+            else:
+                kept.append(timer)
+        heapq.heapify(kept)
+        self._scheduled = kept
+        self._timer_cancelled_count = 0
 
     def _vt_run_debug(self, ntodo: int) -> None:
         # Slow callbacks are measured in real time: virtual time never moves inside a callback,
