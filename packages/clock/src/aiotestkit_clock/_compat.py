@@ -261,25 +261,63 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         """Schedule ``callback(*args)`` at virtual time ``when``; equal times run in FIFO order."""
         if when is None:
             raise TypeError("when cannot be None")
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return self._vt_slow_timer(when, callback, args, context)
+        # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls (this
+        # runs once per timer: the hot path). call_later repeats it to save one more call.
+        timer = _new_timer(OrderedTimerHandle)
+        timer._context = _copy_context() if context is None else context
+        timer._loop = self
+        timer._callback = callback
+        timer._args = args
+        timer._cancelled = False
+        timer._repr = None
+        timer._source_traceback = None
+        timer._when = when
+        timer._seq = next(self._vt_seq)
+        timer._scheduled = True
+        heapq.heappush(self._scheduled, timer)
+        return timer
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback(*args)`` ``delay`` virtual seconds from now."""
+        if delay is None:
+            raise TypeError("delay must not be None")
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return self._vt_slow_timer(self._vt_now + delay, callback, args, context)
+        timer = _new_timer(OrderedTimerHandle)
+        timer._context = _copy_context() if context is None else context
+        timer._loop = self
+        timer._callback = callback
+        timer._args = args
+        timer._cancelled = False
+        timer._repr = None
+        timer._source_traceback = None
+        timer._when = self._vt_now + delay
+        timer._seq = next(self._vt_seq)
+        timer._scheduled = True
+        heapq.heappush(self._scheduled, timer)
+        return timer
+
+    def _vt_slow_timer(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: Sequence[Any],
+        context: contextvars.Context | None,
+    ) -> asyncio.TimerHandle:
+        # The stock checks and constructors (debug mode, closed loop, unknown Handle layout).
         self._check_closed()
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_at")
-        if _FAST_HANDLES and not self._debug:
-            # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls
-            # (this runs once per timer, the hot path).
-            timer = _new_timer(OrderedTimerHandle)
-            timer._context = _copy_context() if context is None else context
-            timer._loop = self
-            timer._callback = callback
-            timer._args = args
-            timer._cancelled = False
-            timer._repr = None
-            timer._source_traceback = None
-            timer._when = when
-            timer._seq = next(self._vt_seq)
-        else:
-            timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
+        timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
@@ -305,18 +343,6 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         self._ready.append(handle)
         return handle
 
-    def call_later(
-        self,
-        delay: float,
-        callback: Callable[[Unpack[_Ts]], object],
-        *args: Unpack[_Ts],
-        context: contextvars.Context | None = None,
-    ) -> asyncio.TimerHandle:
-        """Schedule ``callback(*args)`` ``delay`` virtual seconds from now."""
-        if delay is None:
-            raise TypeError("delay must not be None")
-        return self.call_at(self._vt_now + delay, callback, *args, context=context)
-
     def _vt_next_deadline(self) -> float | None:
         scheduled = self._scheduled
         while scheduled and scheduled[0]._cancelled:
@@ -329,11 +355,11 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
 
     # -- real work tracking ---------------------------------------------------------------------
 
-    def run_in_executor(  # type: ignore[override]
+    def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,
-        func: Callable[..., _T],
-        *args: Any,
+        func: Callable[[Unpack[_Ts]], _T],
+        *args: Unpack[_Ts],
     ) -> asyncio.Future[_T]:
         """Like the stock method; virtual time does not move while the job runs."""
         self._check_closed()
@@ -445,6 +471,24 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 # the selector (the stock loop makes this syscall on every iteration).
                 if self._vt_wrapped or self._vt_signals or len(self._vt_fds) > self._vt_base_fds:
                     self._vt_poll(0)
+            elif (
+                scheduled
+                and self._vt_autojump
+                and not (
+                    self._vt_targets
+                    or self._vt_jobs
+                    or self._vt_procs
+                    or self._vt_busy
+                    or self._vt_wrapped
+                    or self._vt_signals
+                )
+                and len(self._vt_fds) <= self._vt_base_fds
+            ):
+                # Idle in plain autojump mode with nothing real around: jump to the next timer
+                # (the common case of _vt_idle, inlined).
+                when = scheduled[0]._when
+                if when > self._vt_now:
+                    self._vt_now = when
             else:
                 self._vt_idle()
 
