@@ -10,6 +10,10 @@ asyncio_default_fixture_loop_scope = function
 {extra}
 """
 
+# Every in-process run re-imports what it imports (pytester restores sys.modules afterwards):
+# hypothesis' plugin alone would cost a second per run and is irrelevant here.
+FAST = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+
 STANDALONE = """
 import asyncio
 import time
@@ -106,7 +110,7 @@ def test_markers_and_fixtures(pytester: pytest.Pytester, asyncio_plugin: str) ->
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(STANDALONE)
     args = ["-p", "no:randomly"] + (["-p", "no:asyncio"] if asyncio_plugin != "strict" else [])
-    result = pytester.runpytest_inprocess(*args)
+    result = pytester.runpytest_inprocess(*FAST, *args)
     result.assert_outcomes(**EXPECTED)
     result.stdout.fnmatch_lines_random(
         [
@@ -139,7 +143,7 @@ def test_the_marker_refuses_a_test_pytest_asyncio_runs(pytester: pytest.Pytester
             assert type(loop).__module__.startswith("asyncio"), loop
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:randomly", "-v")
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines_random(["*::test_untouched PASSED*"])
     result.stdout.fnmatch_lines(["*another plugin (pytest-asyncio in auto mode?) runs it*"])
@@ -173,7 +177,7 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
             loop.remove_reader(sock)
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:randomly", "-v")
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
     result.assert_outcomes(passed=2)
 
 
@@ -218,7 +222,8 @@ class Clocked(atk.ClockedTestCase):
 def test_testcase_subclasses_under_pytest_match_unittest(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(test_cases=TESTCASE_FILE)
-    result = pytester.runpytest_inprocess("-p", "randomly", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(*FAST, "-p", "randomly")
+    result.stdout.fnmatch_lines(["Using --randomly-seed=*"])
     assert_like_unittest(result)
     unittest_run = pytester.run(pytester._getpytestargs()[0], "-m", "unittest", "-q", "test_cases")
     unittest_run.stderr.fnmatch_lines(["FAILED (failures=2, skipped=1, expected failures=1)"])
@@ -228,7 +233,9 @@ def test_testcase_subclasses_under_xdist(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(test_cases=TESTCASE_FILE)
-    result = pytester.runpytest_inprocess("-n", "2", "-p", "no:randomly")
+    # One worker is enough to prove the outcomes survive a worker process and its reports.
+    result = pytester.runpytest_inprocess(*FAST, "-n", "1", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(["created: 1/1 worker*"])
     assert_like_unittest(result)
 
 
