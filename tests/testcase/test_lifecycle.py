@@ -273,23 +273,48 @@ def test_cleanups_may_be_functions_returning_awaitables() -> None:
     assert log == ["coroutine function", "partial"]
 
 
-def test_do_cleanups_from_a_sync_test_keeps_the_loop_open() -> None:
-    log: list[str] = []
+def test_do_cleanups_from_inside_a_test_keeps_the_loop_open() -> None:
+    log: list[object] = []
 
     class Case(atk.TestCase):
-        def test_it(self) -> None:
-            self.addCleanup(self.cleanup)
-            self.doCleanups()
-            assert log == ["cleanup"]
+        def test_sync(self) -> None:
+            self.addCleanup(self.cleanup, "sync test")
+            log.append(self.doCleanups())
             assert not self.loop.is_closed()
             log.append("after")
 
-        async def cleanup(self) -> None:
-            log.append("cleanup")
+        async def test_async(self) -> None:
+            # asynctest's doCleanups() was a coroutine: awaited from a coroutine test.
+            VAR.set("test's value")
+            self.addCleanup(log.append, "plain cleanup")
+            self.addCleanup(self.cleanup, "async test")
+            log.append(await self.doCleanups())
+            assert asyncio.get_running_loop() is self.loop
+            log.append("after")
 
-    result = run_class(Case)
-    assert summary(result) == {"run": 1}, messages(result)
-    assert log == ["cleanup", "after"]
+        async def test_failing_cleanup(self) -> None:
+            self.addCleanup(log.append, "still run")
+            self.addAsyncCleanup(self.fail, "cleanup failed")
+            log.append(await self.doCleanups())
+
+        async def cleanup(self, what: str) -> None:
+            await asyncio.sleep(0)
+            log.append(f"cleanup of {what} saw {VAR.get()}")
+
+    result = run_class(Case, "test_sync", "test_async", "test_failing_cleanup")
+    assert summary(result) == {"run": 3, "failures": 1}, messages(result)
+    assert "cleanup failed" in messages(result)
+    assert log == [
+        "cleanup of sync test saw unset",
+        True,
+        "after",
+        "cleanup of async test saw test's value",
+        "plain cleanup",
+        True,
+        "after",
+        "still run",
+        False,
+    ]
 
 
 def test_returning_a_value_is_deprecated() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import unittest
 import warnings
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from aiotestkit_fakeio import new_fakeio_loop
 from aiotestkit_loopguard import LoopGuard, resolve_checks
 
+from . import _compat
 from ._assertions import AsyncAssertionsMixin
 from ._phases import PhaseRunner
 
@@ -255,18 +257,39 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
             return
         self._aiotestkit_call(function, *args, **kwargs)
 
-    def doCleanups(self) -> None:
+    def doCleanups(self) -> Any:
         """Run the cleanups, last added first; coroutine functions are awaited on the loop.
+
+        A test may call it itself: from synchronous code (a sync test, `setUp`) it runs the
+        cleanups at once; from a coroutine running on the test's loop it returns a coroutine,
+        to be awaited (`await self.doCleanups()`, as in asynctest). Either way, a failing
+        cleanup is reported as an error of the test and the other cleanups still run, as in
+        unittest, and the result is True if none failed.
 
         When unittest calls it after `tearDown`, closing the test's loop comes last, as one
         more cleanup: tasks still pending are cancelled then, and an exception one of them
         raises fails the test like a failing cleanup would.
         """
-        super().doCleanups()
-        if self._aiotestkit_in_test or self._aiotestkit_guard is None:
-            return  # called by the test itself: the loop stays open
+        guard = self._aiotestkit_guard
+        runner = self._aiotestkit_runner
+        if runner is not None and runner.loop.is_running():
+            return self._aiotestkit_cleanups_on_loop()
+        success: Any = super().doCleanups()  # typeshed says None; unittest returns a bool
+        if self._aiotestkit_in_test or guard is None:
+            return success  # called by the test itself: the loop stays open
         self.addCleanup(self._aiotestkit_close)
-        super().doCleanups()
+        return bool(super().doCleanups()) and success
+
+    async def _aiotestkit_cleanups_on_loop(self) -> bool:
+        # The same as unittest's doCleanups(), but in the calling task: the loop is running.
+        outcome = _compat.outcome_of(self)
+        while (cleanup := _compat.pop_cleanup(self)) is not None:
+            function, args, kwargs = cleanup
+            with outcome.testPartExecutor(self):
+                result = function(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    await result
+        return outcome.success
 
     def run(self, result: TestResult | None = None) -> TestResult | None:
         """Run the test like `unittest.TestCase.run`, on a fresh event loop."""
