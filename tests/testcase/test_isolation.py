@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 import unittest
@@ -105,6 +106,30 @@ def test_hanging_test_fails_through_the_watchdog(world: asyncio.AbstractEventLoo
     text = messages(result)
     assert "watchdog of 0.05 s" in text
     assert "in stuck" in text
+
+
+def test_a_task_ignoring_cancellation_cannot_block_the_teardown(
+    world: asyncio.AbstractEventLoop,
+) -> None:
+    class Case(atk.TestCase):
+        watchdog = 0.05
+
+        async def test_leaves_a_stubborn_task(self) -> None:
+            self.leak = asyncio.ensure_future(self.stubborn())
+            await asyncio.sleep(0)
+
+        async def stubborn(self) -> None:
+            while True:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.sleep(3600)
+
+    start = time.monotonic()
+    result = run(Case("test_leaves_a_stubborn_task"), _next_test_sees_a_clean_world(world))
+    assert time.monotonic() - start < 2
+    assert summary(result) == {"run": 2, "failures": 1}, messages(result)
+    text = messages(result)
+    assert "teardown ran longer than its watchdog of 0.05 s" in text
+    assert "in stubborn" in text
 
 
 def test_base_exception_fails_only_its_own_test(world: asyncio.AbstractEventLoop) -> None:

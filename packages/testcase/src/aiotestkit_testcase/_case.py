@@ -176,10 +176,14 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         guard = self._aiotestkit_guard
         if guard is None:
             return
+        runner = self._aiotestkit_runner
         self._aiotestkit_guard = None
         self._aiotestkit_runner = None
         self.__dict__.pop("loop", None)
-        guard.close()
+        if runner is None:
+            guard.close()
+        else:
+            runner.teardown(guard.close)
 
     def _aiotestkit_close_quietly(self) -> None:
         # Used when an exception (KeyboardInterrupt, an error in debug()) already propagates:

@@ -195,6 +195,53 @@ class PhaseRunner:
             timer.start()
         return timers
 
+    def teardown(self, close: Callable[[], None]) -> None:
+        """Call *close*, the loop's teardown, stopping the loop whenever the watchdog expires.
+
+        Closing cancels the leftover tasks and runs the loop until they finish: a task that
+        ignores cancellation would block the suite there. With a watchdog, the loop is stopped
+        each time it runs one more period, which ends the step it was running (the teardown
+        goes on with the next one, and the loop is closed with such tasks still pending).
+
+        Raises:
+            AssertionError: (the test's failureException) if the watchdog stopped the loop; the
+                message lists the tasks that were still pending.
+        """
+        if self._watchdog is None:
+            close()
+            return
+        finished = threading.Event()
+        reports: list[str] = []
+        period = self._watchdog
+
+        def watch() -> None:
+            while not finished.wait(period):
+                # RuntimeError: the loop is closed, the teardown is about to end.
+                with contextlib.suppress(RuntimeError):
+                    self.loop.call_soon_threadsafe(self._stop_teardown, reports)
+
+        watcher = threading.Thread(target=watch, name="aiotestkit-watchdog", daemon=True)
+        watcher.start()
+        try:
+            close()
+        except BaseException as exc:
+            if reports:
+                raise self._failure(reports[0]) from exc
+            raise
+        finally:
+            finished.set()
+        if reports:
+            raise self._failure(reports[0])
+
+    def _stop_teardown(self, reports: list[str]) -> None:
+        if not reports:
+            reports.append(
+                f"the test's teardown ran longer than its watchdog of {self._watchdog} s (real "
+                "time) and was cut short; tasks that did not finish when cancelled:\n"
+                f"{describe_tasks(self.loop)}"
+            )
+        self.loop.stop()
+
     def _expire_threadsafe(self, task: asyncio.Task[Any], stop: bool) -> None:
         # RuntimeError: the loop was closed in the meantime, nothing is left to stop.
         with contextlib.suppress(RuntimeError):

@@ -123,15 +123,21 @@ def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoo
     return guard
 
 
-def _finish(item: pytest.Item, guard: LoopGuard) -> None:
-    """Check (if the test passed) and close *guard*; the checks' failure fails the test."""
+def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
+    """Check (if the test passed) and close *guard*; the checks' failure fails the test.
+
+    With the *runner* of a test that has a watchdog, the closing is watched too.
+    """
     try:
         if item.stash.get(_PASSED, False):
             checks = _checks(item)
             if any(checks.values()):
                 guard.assert_clean(checks)
     finally:
-        guard.close()
+        if runner is None:
+            guard.close()
+        else:
+            runner.teardown(guard.close)
         guards = item.stash.get(_GUARDS, [])
         if guard in guards:
             guards.remove(guard)
@@ -174,7 +180,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         pyfuncitem.stash[_PASSED] = True
     finally:
         if guard is not None:
-            _finish(pyfuncitem, guard)
+            _finish(pyfuncitem, guard, runner)
     return True
 
 
