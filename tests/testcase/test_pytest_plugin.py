@@ -126,29 +126,6 @@ def test_markers_and_fixtures(pytester: pytest.Pytester, asyncio_plugin: str) ->
     assert result.stdout.str().count("leftover_tasks:") == 1
 
 
-def test_the_marker_refuses_a_test_pytest_asyncio_runs(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI.format(extra="asyncio_mode = auto"))
-    pytester.makepyfile(
-        """
-        import asyncio
-        import pytest
-
-        @pytest.mark.aiotestkit
-        async def test_claimed():
-            pass
-
-        async def test_untouched():
-            # The plugin is inert for tests that do not use it: pytest-asyncio's usual loop.
-            loop = asyncio.get_running_loop()
-            assert type(loop).__module__.startswith("asyncio"), loop
-        """
-    )
-    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines_random(["*::test_untouched PASSED*"])
-    result.stdout.fnmatch_lines(["*another plugin (pytest-asyncio in auto mode?) runs it*"])
-
-
 def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(extra="aiotestkit_asyncio_loop_factories = true"))
     pytester.makepyfile(
@@ -159,6 +136,8 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
         from aiotestkit_clock import ClockedEventLoop
         from aiotestkit_fakeio import SocketMock, set_read_ready
 
+        KEEP = []
+
         @pytest.mark.asyncio
         async def test_virtual_time(advance):
             loop = asyncio.get_running_loop()
@@ -167,18 +146,53 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
             assert loop.time() == 60
 
         @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(clock=True, autojump=True)
+        async def test_marker_chooses_the_loop():
+            await asyncio.sleep(3600)
+            assert asyncio.get_running_loop().time() == 3600
+
+        @pytest.mark.asyncio
+        @pytest.mark.forbid_get_event_loop
         async def test_fake_io():
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_event_loop()  # the running loop: allowed
             sock = SocketMock()
             ready = asyncio.Event()
             loop.add_reader(sock, ready.set)
             set_read_ready(sock, loop)
             await asyncio.wait_for(ready.wait(), 1)
             loop.remove_reader(sock)
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        async def test_leak_on_pytest_asyncio_loop():
+            KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+
+        @pytest.mark.asyncio(loop_scope="module")
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        async def test_shared_loop_is_not_checked():
+            KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+
+        @pytest.mark.asyncio
+        async def test_second_loop_refused(clocked_loop):
+            pass
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(watchdog=1)
+        async def test_watchdog_refused():
+            pass
         """
     )
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=4, failed=2, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_leak_on_pytest_asyncio_loop FAILED*",
+            "*leftover_tasks: task still running*",
+            "*::test_shared_loop_is_not_checked PASSED*",
+            "*clocked_loop would be a second loop*",
+            "*the watchdog of @pytest.mark.aiotestkit(watchdog=...) applies only*",
+        ]
+    )
 
 
 TESTCASE_FILE = """
@@ -245,3 +259,29 @@ def assert_like_unittest(result: pytest.RunResult) -> None:
     assert outcomes.pop("passed") in (2, 3)
     assert outcomes == {"failed": 2, "skipped": 1, "xfailed": 1}, outcomes
     result.stdout.fnmatch_lines_random(["*test_fail*42 != 0*", "*test_subtests*1 != 0*"])
+
+
+def test_auto_mode_is_untouched(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra="asyncio_mode = auto"))
+    pytester.makepyfile(
+        test_cases=TESTCASE_FILE,
+        test_auto="""
+        import asyncio
+        import pytest
+
+        @pytest.mark.aiotestkit
+        async def test_claimed():
+            pass
+
+        async def test_untouched():
+            # The plugin is inert for tests that do not use it: pytest-asyncio's usual loop.
+            loop = asyncio.get_running_loop()
+            assert type(loop).__module__.startswith("asyncio"), loop
+        """,
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v", "test_auto.py")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines_random(["*::test_untouched PASSED*"])
+    result.stdout.fnmatch_lines(["*another plugin (pytest-asyncio in auto mode?) runs it*"])
+    # TestCase classes are unittest's business: auto mode does not claim their coroutines.
+    assert_like_unittest(pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "test_cases.py"))

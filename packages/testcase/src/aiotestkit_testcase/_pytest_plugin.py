@@ -30,12 +30,21 @@ import pytest
 
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector, new_fakeio_loop
-from aiotestkit_loopguard import LoopGuard, fail_on, forbid_get_event_loop, known_checks
+from aiotestkit_loopguard import (
+    LeakError,
+    LoopGuard,
+    check_loop,
+    fail_on,
+    forbid_get_event_loop,
+    known_checks,
+)
 
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
 _GUARDS = pytest.StashKey[list[LoopGuard]]()
+_ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
+"""The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
 
 _MARKERS = (
     "aiotestkit(clock=False, autojump=False, watchdog=None): run this async def test on a "
@@ -47,12 +56,43 @@ _MARKERS = (
     "forbid_get_event_loop: make asyncio.get_event_loop() outside a running loop fail the test",
 )
 
+_FACTORIES_PLUGIN = "aiotestkit-asyncio-factories"
+
 _CLAIMED_TWICE = (
     "this test is marked @pytest.mark.aiotestkit but another plugin (pytest-asyncio in auto "
     "mode?) runs it. Remove the marker and set `aiotestkit_asyncio_loop_factories = true` in "
     "the pytest configuration to run pytest-asyncio's tests on aiotestkit loops, or use "
     "pytest-asyncio's strict mode"
 )
+
+
+_NO_WATCHDOG = (
+    "pytest-asyncio runs this test (on an aiotestkit loop): the watchdog of "
+    "@pytest.mark.aiotestkit(watchdog=...) applies only to tests aiotestkit runs itself; remove "
+    "the asyncio marker (strict mode) to use it"
+)
+
+_SECOND_LOOP = (
+    "{fixture} would be a second loop: pytest-asyncio runs this test on its own loop. Use "
+    "asyncio.get_running_loop() in the test (with `aiotestkit_asyncio_loop_factories = true` it "
+    "is an aiotestkit loop, virtual-time when the test uses `advance`), or run the test with "
+    "@pytest.mark.aiotestkit instead of pytest-asyncio"
+)
+
+
+def _factories_registered(config: pytest.Config) -> bool:
+    return config.pluginmanager.has_plugin(_FACTORIES_PLUGIN)
+
+
+def _run_by_pytest_asyncio(item: pytest.Item) -> bool:
+    """Tell whether pytest-asyncio (strict: marked; auto: every coroutine) runs *item*."""
+    function = getattr(item, "obj", None)
+    return (
+        callable(function)
+        and item.config.pluginmanager.has_plugin("asyncio")
+        and item.get_closest_marker("asyncio") is not None
+        and inspect.iscoroutinefunction(inspect.unwrap(function))
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,10 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
     if config.getini("aiotestkit_asyncio_loop_factories"):
-        if not config.pluginmanager.hasplugin("asyncio"):
+        # pytest-asyncio declares the hook (from 1.4 on) before pytest_configure runs.
+        if not hasattr(config.hook, "pytest_asyncio_loop_factories"):
             msg = "aiotestkit_asyncio_loop_factories = true needs pytest-asyncio >= 1.4"
             raise pytest.UsageError(msg)
-        config.pluginmanager.register(_AsyncioLoopFactories(), "aiotestkit-asyncio-factories")
+        config.pluginmanager.register(_AsyncioLoopFactories(), _FACTORIES_PLUGIN)
 
 
 # -- options read from markers -----------------------------------------------------------------
@@ -151,13 +192,17 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run an `async def` test marked `aiotestkit` on a fresh aiotestkit loop."""
     if pyfuncitem.get_closest_marker("aiotestkit") is None:
         return None
+    options = _loop_options(pyfuncitem)
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         # pytest-asyncio replaces the test by a synchronous wrapper (functools.wraps) that runs
         # it on its own loop: two plugins would then want to run the same test.
         if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
-            pytest.fail(_CLAIMED_TWICE, pytrace=False)
+            if not _factories_registered(pyfuncitem.config):
+                pytest.fail(_CLAIMED_TWICE, pytrace=False)
+            if options.get("watchdog") is not None:
+                pytest.fail(_NO_WATCHDOG, pytrace=False)
+            # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
         return None  # a synchronous test: the marker only configures the loop fixtures
-    options = _loop_options(pyfuncitem)
     if options.get("clock"):
         factory: Callable[[], asyncio.AbstractEventLoop] = _clocked_factory(
             bool(options.get("autojump"))
@@ -186,7 +231,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Apply `forbid_get_event_loop` and note whether the test itself passed."""
+    """Apply `forbid_get_event_loop`, note whether the test itself passed, check its loop."""
+    __tracebackhide__ = True
     item.stash[_PASSED] = False
     if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(_GUARDS, None):
         yield  # a guard already forbids (or nothing to do)
@@ -194,6 +240,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         with forbid_get_event_loop():
             yield
     item.stash[_PASSED] = True
+    loop = item.stash.get(_ASYNCIO_LOOP, None)
+    if loop is not None and not loop.is_closed():
+        # A loop pytest-asyncio got from our factory for this very test: check it now, while
+        # pytest-asyncio has not yet cancelled what is left on it.
+        checks = _checks(item)
+        if any(checks.values()):
+            findings = check_loop(loop, **checks)
+            if findings:
+                raise LeakError(findings)
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -205,6 +260,8 @@ def fakeio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEven
 
     Checks from `aiotestkit_fail_on` / `aiotestkit_strict` markers run on it after the test.
     """
+    if _run_by_pytest_asyncio(request.node):
+        pytest.fail(_SECOND_LOOP.format(fixture="fakeio_loop"), pytrace=False)
     guard = _new_guard(request.node, new_fakeio_loop)
     yield guard.loop
     _finish(request.node, guard)
@@ -217,6 +274,8 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
     `@pytest.mark.aiotestkit(autojump=True)` makes its clock jump whenever the loop is idle.
     Checks from `aiotestkit_fail_on` / `aiotestkit_strict` markers run on it after the test.
     """
+    if _run_by_pytest_asyncio(request.node):
+        pytest.fail(_SECOND_LOOP.format(fixture="clocked_loop"), pytrace=False)
     options = _loop_options(request.node)
     guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
     loop = guard.loop
@@ -260,14 +319,59 @@ def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]
 
 
 class _AsyncioLoopFactories:
-    """pytest-asyncio's `pytest_asyncio_loop_factories` hook, registered only on request."""
+    """pytest-asyncio's `pytest_asyncio_loop_factories` hook, registered only on request.
 
-    @staticmethod
+    The loop a factory makes while a test is being set up is remembered on that test: if
+    pytest-asyncio runs the test on a loop of its own (function loop scope), the
+    `aiotestkit_fail_on` / `aiotestkit_strict` checks run on it after the test.
+    """
+
+    def __init__(self) -> None:
+        self._setting_up: list[pytest.Item] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        self._setting_up.append(item)
+        try:
+            return (yield)
+        finally:
+            self._setting_up.pop()
+
     def pytest_asyncio_loop_factories(
-        config: pytest.Config, item: pytest.Item
+        self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         options = _loop_options(item)
         wants_clock = options.get("clock") or "advance" in getattr(item, "fixturenames", ())
         if wants_clock:
-            return {"aiotestkit_clocked": _clocked_factory(bool(options.get("autojump")))}
-        return {"aiotestkit_fakeio": new_fakeio_loop}
+            return {
+                "aiotestkit_clocked": self._recorded(
+                    _clocked_factory(bool(options.get("autojump")))
+                )
+            }
+        return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
+
+    def _recorded(
+        self, factory: Callable[[], asyncio.AbstractEventLoop]
+    ) -> Callable[[], asyncio.AbstractEventLoop]:
+        def create() -> asyncio.AbstractEventLoop:
+            loop = factory()
+            if self._setting_up and _function_loop_scope(self._setting_up[-1]):
+                self._setting_up[-1].stash[_ASYNCIO_LOOP] = loop
+            return loop
+
+        create.__name__ = create.__qualname__ = getattr(factory, "__name__", "aiotestkit_loop")
+        return create
+
+
+def _function_loop_scope(item: pytest.Item) -> bool:
+    """Tell whether pytest-asyncio gives *item* a loop of its own (loop scope "function")."""
+    marker = item.get_closest_marker("asyncio")
+    scope = None
+    if marker is not None:
+        scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")
+    if scope is None:
+        try:
+            scope = item.config.getini("asyncio_default_test_loop_scope")
+        except ValueError:  # pytest-asyncio < 1.1 has no such option: function scope
+            scope = "function"
+    return scope in (None, "function")
