@@ -93,7 +93,10 @@ def test_hanging_test_fails_through_the_watchdog(world: asyncio.AbstractEventLoo
     class Case(atk.TestCase):
         watchdog = 0.05
 
+        @unittest.mock.patch(f"{conftest.__name__}.PATCHED_TARGET", "patched")
         async def test_hangs(self) -> None:
+            warnings.simplefilter("ignore")
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
             await self.stuck()
 
         async def stuck(self) -> None:
@@ -137,11 +140,11 @@ def test_base_exception_fails_only_its_own_test(world: asyncio.AbstractEventLoop
         @unittest.mock.patch(f"{conftest.__name__}.PATCHED_TARGET", "patched")
         async def test_raises(self) -> None:
             assert conftest.PATCHED_TARGET == "patched"
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.leak = asyncio.ensure_future(asyncio.sleep(10))
-                await asyncio.sleep(0)
-                raise _NotAnError("not an Exception")
+            warnings.simplefilter("ignore")  # not restored by the test itself
+            asyncio.set_event_loop(None)
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
+            await asyncio.sleep(0)
+            raise _NotAnError("not an Exception")
 
     result = run(Case("test_raises"), _next_test_sees_a_clean_world(world))
     assert summary(result) == {"run": 2, "errors": 1}
@@ -173,6 +176,8 @@ def test_failing_setup_leaves_a_clean_world(world: asyncio.AbstractEventLoop) ->
             self.addCleanup(patcher.stop)
             warnings.simplefilter("ignore")
             asyncio.get_event_loop().call_later(10, print)
+            if sys.version_info < (3, 14):  # policies are deprecated from 3.14 on
+                asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
             raise RuntimeError("setUp failed")
 
         def test_never_runs(self) -> None:
