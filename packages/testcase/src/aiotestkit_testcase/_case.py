@@ -62,9 +62,10 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
     4. `asyncTearDown`, then `tearDown` (sync or async);
     5. the `fail_on` checks enabled for the test (only if the test itself passed);
     6. the cleanups, last added first (sync or async);
-    7. the loop is closed like `asyncio.Runner.close()`: leftover tasks are cancelled (and their
-       errors reported as a failure of the test), async generators and the default executor
-       are shut down, and the previous current loop is restored.
+    7. the loop is closed like `asyncio.Runner.close()`: leftover tasks are cancelled (an
+       exception one of them raises meanwhile goes to the loop's exception handler, which logs
+       it, as with the Runner), async generators and the default executor are shut down, and
+       the previous current loop is restored.
 
     All these phases share one `contextvars.Context`: a variable set in `setUp` is seen by the
     test, `tearDown` and the cleanups (see the package README for 3.10).
@@ -271,8 +272,8 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         unittest, and the result is True if none failed.
 
         When unittest calls it after `tearDown`, closing the test's loop comes last, as one
-        more cleanup: tasks still pending are cancelled then, and an exception one of them
-        raises fails the test like a failing cleanup would.
+        more cleanup: tasks still pending are cancelled then, and if the closing itself fails
+        (or the watchdog cuts it short) the test fails like with a failing cleanup.
         """
         guard = self._aiotestkit_guard
         runner = self._aiotestkit_runner
