@@ -11,7 +11,7 @@ import aiotestkit_testcase as atk
 from aiotestkit_clock import ClockedEventLoop
 
 from . import asynctest_names as asynctest
-from .util import messages, run_class, summary
+from .util import messages, run, run_class, summary
 
 
 # The tutorial's helper (asynctest doc/examples/tutorial/clock.py), typed.
@@ -128,7 +128,7 @@ def test_autojump_class_attribute() -> None:
     assert summary(result) == {"run": 1}, messages(result)
 
 
-def test_custom_loop_factory_must_make_a_clocked_loop() -> None:
+def test_custom_loop_factory_must_make_a_clocked_loop(world: asyncio.AbstractEventLoop) -> None:
     class Good(atk.ClockedTestCase):
         loop_factory = ClockedEventLoop
 
@@ -141,10 +141,17 @@ def test_custom_loop_factory_must_make_a_clocked_loop() -> None:
         def test_it(self) -> None:
             pass
 
+    class DefaultLoop(atk.ClockedTestCase):
+        use_default_loop = True
+
+        def test_it(self) -> None:
+            pass
+
     assert summary(run_class(Good)) == {"run": 1}
-    result = run_class(Bad)
-    assert summary(result) == {"run": 1, "errors": 1}
-    assert "must return an aiotestkit_clock.ClockedEventLoop" in messages(result)
+    result = run(Bad("test_it"), DefaultLoop("test_it"))
+    assert summary(result) == {"run": 2, "errors": 2}
+    assert "loop_factory must return an aiotestkit_clock.ClockedEventLoop" in messages(result)
+    assert "use_default_loop needs the thread's current loop to be an" in messages(result)
 
 
 def test_advance_in_async_setup_and_sync_teardown_with_fake_io() -> None:

@@ -44,10 +44,16 @@ class ClockedTestCase(TestCase):
 
     def _aiotestkit_check_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         if not isinstance(loop, ClockedEventLoop):
-            msg = (
-                f"{type(self).__name__}.loop_factory must return an "
-                f"aiotestkit_clock.ClockedEventLoop, got {loop!r}"
-            )
+            if self.use_default_loop:
+                msg = (
+                    f"{type(self).__name__}.use_default_loop needs the thread's current loop to "
+                    f"be an aiotestkit_clock.ClockedEventLoop, got {loop!r}"
+                )
+            else:
+                msg = (
+                    f"{type(self).__name__}.loop_factory must return an "
+                    f"aiotestkit_clock.ClockedEventLoop, got {loop!r}"
+                )
             raise TypeError(msg)
 
     def advance(self, seconds: float) -> Awaitable[None]:
