@@ -59,6 +59,9 @@ logger = logging.getLogger("asyncio")
 _MIN_SCHEDULED_TIMER_HANDLES = 100
 _MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5
 
+# How many iterations one _run_once call may run while callbacks keep becoming ready.
+_MAX_INNER_ITERATIONS = 1000
+
 # Longest single real-time wait while real work is in flight; the loop re-evaluates after it.
 _MAX_REAL_WAIT = 1.0
 
@@ -425,10 +428,6 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 return True
         return False
 
-    def _vt_real_io(self) -> bool:
-        """Return whether real file descriptors besides the self-pipe are registered."""
-        return len(self._vt_fds) > self._vt_base_fds
-
     # -- the loop iteration ---------------------------------------------------------------------
 
     def _vt_poll(self, timeout: float | None) -> bool:
@@ -440,19 +439,20 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         return False
 
     def _run_once(self) -> None:
-        """Run loop iterations until the loop is stopping.
+        """Run up to ``_MAX_INNER_ITERATIONS`` loop iterations, until the loop is stopping.
 
         Each iteration: poll I/O if anything could deliver through the selector, move virtual
         time if nothing is ready, move due timers to the ready queue and run what was ready at
         its start. ``run_forever`` calls this once per iteration and checks ``_stopping`` after
-        it; as the virtual loop skips the selector when nothing real is registered, it keeps
-        iterating here instead, which saves a call per iteration and changes nothing else.
+        it; the virtual loop keeps iterating here instead, which saves a call per iteration and
+        changes nothing for ``run_forever``. The bound hands control back now and then to any
+        other code that drives ``_run_once`` itself.
         """
         ready = self._ready
         popleft = ready.popleft
         heappop = heapq.heappop
         handle: asyncio.Handle | None = None
-        while True:
+        for _ in range(_MAX_INNER_ITERATIONS):
             scheduled = self._scheduled
             count = len(scheduled)
             if (
@@ -485,16 +485,20 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 and len(self._vt_fds) <= self._vt_base_fds
             ):
                 # Idle in plain autojump mode with nothing real around: jump to the next timer
-                # (the common case of _vt_idle, inlined).
+                # (the common case of _vt_idle, inlined; a timer at infinity is never reached).
                 when = scheduled[0]._when
                 if when > self._vt_now:
-                    self._vt_now = when
+                    if when < math.inf:
+                        self._vt_now = when
+                    else:
+                        self._vt_idle()
             else:
                 self._vt_idle()
 
-            # Exact comparison: a timer is due when its deadline is not after now.
+            # Exact comparison: a timer is due when its deadline is not after now (written so
+            # that a NaN deadline is due at once, as on the stock loop, instead of never).
             now = self._vt_now
-            while scheduled and scheduled[0]._when <= now:
+            while scheduled and not scheduled[0]._when > now:
                 timer = heappop(scheduled)
                 timer._scheduled = False
                 ready.append(timer)
@@ -545,7 +549,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         """Nothing is ready: run what I/O delivers, jump virtual time, wait, or raise."""
         scheduled = self._scheduled
         now = self._vt_now
-        if scheduled and scheduled[0]._when <= now:
+        if scheduled and not scheduled[0]._when > now:
             return  # a timer is due now; the caller moves it to the ready queue
         if (self._vt_wrapped or self._vt_signals) and self._vt_poll(0):
             return  # fake readiness or a signal arrived
@@ -597,8 +601,8 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         else:
             head = (
                 f"the loop is idle at virtual time t={self._vt_now!r} and nothing can wake it: "
-                "no callback is ready, no timer is pending, and no executor job, subprocess "
-                "or real I/O is in flight."
+                "no callback is ready, no timer is pending (or only at t=inf), and no executor "
+                "job, subprocess or real I/O is in flight."
             )
         if tasks:
             lines = "\n".join(_describe_task(task) for task in tasks)
