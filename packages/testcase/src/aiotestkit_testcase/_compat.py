@@ -1,0 +1,46 @@
+"""Every private name of the standard library this package uses, in one place.
+
+Checked on CPython 3.10, 3.11, 3.12 and 3.13 (run here) and 3.14 (Lib/unittest/case.py read):
+`TestCase._cleanups` (a list of `(function, args, kwargs)`, popped from the end),
+`TestCase._outcome` (the running `_Outcome`, None outside `run()`) and
+`unittest.case._Outcome(result=None)` with `testPartExecutor(test_case)`, a context manager that
+records an exception as an error of the test and swallows it. `TestCase.doCleanups()` itself is
+written with exactly these names on all those versions.
+
+(The `_callSetUp`/`_callTestMethod`/`_callTearDown`/`_callCleanup` hooks that `TestCase`
+overrides are the documented way of extending unittest's `run()`, as
+`IsolatedAsyncioTestCase` does, and are not listed here.)
+"""
+
+from __future__ import annotations
+
+import unittest
+import unittest.case
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+
+class Outcome(Protocol):
+    """What `unittest.case._Outcome` offers that is used here."""
+
+    success: bool
+
+    def testPartExecutor(self, test_case: unittest.TestCase) -> AbstractContextManager[None]:
+        """Run a part of the test, recording its exception on the test."""
+
+
+def outcome_of(case: unittest.TestCase) -> Outcome:
+    """The outcome of the running test, or a fresh one (as `TestCase.doCleanups()` does)."""
+    outcome: Outcome | None = getattr(case, "_outcome", None)
+    if outcome is None:
+        outcome = unittest.case._Outcome()  # type: ignore[attr-defined]
+    return outcome
+
+
+def pop_cleanup(
+    case: unittest.TestCase,
+) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
+    """Remove and return the last cleanup added to *case*, or None if there is none left."""
+    cleanups: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = case._cleanups  # type: ignore[attr-defined]
+    return cleanups.pop() if cleanups else None

@@ -1,0 +1,377 @@
+"""The pytest plugin of aiotestkit (entry point `pytest11`): fixtures and markers.
+
+Nothing changes for a suite that uses none of it: the plugin only registers its markers,
+fixtures and an ini option. What it offers:
+
+- `@pytest.mark.aiotestkit(clock=False, autojump=False, watchdog=None)`: run an `async def`
+  test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` a virtual-time
+  `ClockedEventLoop`). Works without pytest-asyncio; in pytest-asyncio's strict mode (its
+  default) the two never claim the same test.
+- fixtures `fakeio_loop` and `clocked_loop` (a fresh loop, current for the test, closed like
+  `asyncio.Runner.close()` afterwards) and `advance` (`await advance(5)` inside the test's
+  running virtual-time loop; `advance(5)` in a synchronous test drives `clocked_loop`).
+- `@pytest.mark.aiotestkit_fail_on(**checks)` and `@pytest.mark.aiotestkit_strict`: leak checks
+  (aiotestkit-loopguard's) on the loops above, after the test and before the loop is closed.
+- `@pytest.mark.forbid_get_event_loop`: `asyncio.get_event_loop()` outside a running loop fails.
+- ini option `aiotestkit_asyncio_loop_factories = true`: pytest-asyncio (1.4+) runs its tests
+  on aiotestkit loops through its `pytest_asyncio_loop_factories` hook: a virtual-time loop for
+  tests that use `advance` or `@pytest.mark.aiotestkit(clock=True)`, a fakeio loop otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from aiotestkit_clock import ClockedEventLoop
+from aiotestkit_fakeio import TestSelector, new_fakeio_loop
+from aiotestkit_loopguard import (
+    LeakError,
+    LoopGuard,
+    check_loop,
+    fail_on,
+    forbid_get_event_loop,
+    known_checks,
+)
+
+from ._phases import DONE, PhaseRunner
+
+_PASSED = pytest.StashKey[bool]()
+_GUARDS = pytest.StashKey[list[LoopGuard]]()
+_ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
+"""The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
+
+_MARKERS = (
+    "aiotestkit(clock=False, autojump=False, watchdog=None): run this async def test on a "
+    "fresh aiotestkit loop (fake I/O selector; clock=True: virtual time, autojump=True: the "
+    "clock jumps whenever the loop is idle; watchdog: real seconds before a hanging test fails)",
+    "aiotestkit_fail_on(**checks): fail the test if the aiotestkit-loopguard checks named "
+    "(e.g. leftover_tasks=True) find leaks on the aiotestkit loop",
+    "aiotestkit_strict: enable every aiotestkit-loopguard check on the aiotestkit loop",
+    "forbid_get_event_loop: make asyncio.get_event_loop() outside a running loop fail the test",
+)
+
+_FACTORIES_PLUGIN = "aiotestkit-asyncio-factories"
+
+_CLAIMED_TWICE = (
+    "this test is marked @pytest.mark.aiotestkit but another plugin (pytest-asyncio in auto "
+    "mode?) runs it. Remove the marker and set `aiotestkit_asyncio_loop_factories = true` in "
+    "the pytest configuration to run pytest-asyncio's tests on aiotestkit loops, or use "
+    "pytest-asyncio's strict mode"
+)
+
+
+_NO_WATCHDOG = (
+    "pytest-asyncio runs this test (on an aiotestkit loop): the watchdog of "
+    "@pytest.mark.aiotestkit(watchdog=...) applies only to tests aiotestkit runs itself; remove "
+    "the asyncio marker (strict mode) to use it"
+)
+
+_SECOND_LOOP = (
+    "{fixture} would be a second loop: pytest-asyncio runs this test on its own loop. Use "
+    "asyncio.get_running_loop() in the test (with `aiotestkit_asyncio_loop_factories = true` it "
+    "is an aiotestkit loop, virtual-time when the test uses `advance`), or run the test with "
+    "@pytest.mark.aiotestkit instead of pytest-asyncio"
+)
+
+
+def _factories_registered(config: pytest.Config) -> bool:
+    return config.pluginmanager.has_plugin(_FACTORIES_PLUGIN)
+
+
+def _run_by_pytest_asyncio(item: pytest.Item) -> bool:
+    """Tell whether pytest-asyncio (strict: marked; auto: every coroutine) runs *item*."""
+    function = getattr(item, "obj", None)
+    return (
+        callable(function)
+        and item.config.pluginmanager.has_plugin("asyncio")
+        and item.get_closest_marker("asyncio") is not None
+        and inspect.iscoroutinefunction(inspect.unwrap(function))
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the `aiotestkit_asyncio_loop_factories` ini option."""
+    parser.addini(
+        "aiotestkit_asyncio_loop_factories",
+        "run pytest-asyncio (>= 1.4) tests on aiotestkit loops: virtual time for tests using "
+        "the advance fixture or @pytest.mark.aiotestkit(clock=True), fake I/O otherwise",
+        type="bool",
+        default=False,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers, and the pytest-asyncio loop factories when asked to."""
+    for marker in _MARKERS:
+        config.addinivalue_line("markers", marker)
+    if config.getini("aiotestkit_asyncio_loop_factories"):
+        # pytest-asyncio declares the hook (from 1.4 on) before pytest_configure runs.
+        if not hasattr(config.hook, "pytest_asyncio_loop_factories"):
+            msg = "aiotestkit_asyncio_loop_factories = true needs pytest-asyncio >= 1.4"
+            raise pytest.UsageError(msg)
+        config.pluginmanager.register(_AsyncioLoopFactories(), _FACTORIES_PLUGIN)
+
+
+# -- options read from markers -----------------------------------------------------------------
+
+
+def _loop_options(item: pytest.Item) -> dict[str, Any]:
+    marker = item.get_closest_marker("aiotestkit")
+    options = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - {"clock", "autojump", "watchdog"}
+    if marker is not None and (unknown or marker.args):
+        msg = (
+            f"{item.nodeid}: @pytest.mark.aiotestkit takes only the keyword arguments clock, "
+            f"autojump and watchdog, got {marker.args!r} {sorted(unknown)!r}"
+        )
+        raise pytest.UsageError(msg)
+    return options
+
+
+def _checks(item: pytest.Item) -> dict[str, bool]:
+    checks = known_checks()
+    if item.get_closest_marker("aiotestkit_strict") is not None:
+        checks = dict.fromkeys(checks, True)
+    # Closest marker last so that it wins (a test's marker over its class's or module's).
+    for marker in reversed(list(item.iter_markers("aiotestkit_fail_on"))):
+        try:
+            fail_on(**marker.kwargs)  # validates the names and values
+        except TypeError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        checks.update(marker.kwargs)
+    return checks
+
+
+def _clocked_factory(autojump: bool) -> Callable[[], ClockedEventLoop]:
+    def clocked_loop() -> ClockedEventLoop:
+        return ClockedEventLoop(selector=TestSelector(), autojump=autojump)
+
+    return clocked_loop
+
+
+def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoop]) -> LoopGuard:
+    guard = LoopGuard(
+        factory, forbid_get_event_loop=item.get_closest_marker("forbid_get_event_loop") is not None
+    )
+    guard.start()
+    item.stash.setdefault(_GUARDS, []).append(guard)
+    return guard
+
+
+def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
+    """Check (if the test passed) and close *guard*; the checks' failure fails the test.
+
+    With the *runner* of a test that has a watchdog, the closing is watched too.
+    """
+    try:
+        if item.stash.get(_PASSED, False):
+            checks = _checks(item)
+            if any(checks.values()):
+                guard.assert_clean(checks)
+    finally:
+        if runner is None:
+            guard.close()
+        else:
+            runner.teardown(guard.close)
+        guards = item.stash.get(_GUARDS, [])
+        if guard in guards:
+            guards.remove(guard)
+
+
+# -- running @pytest.mark.aiotestkit tests -----------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an `async def` test marked `aiotestkit` on a fresh aiotestkit loop."""
+    if pyfuncitem.get_closest_marker("aiotestkit") is None:
+        return None
+    options = _loop_options(pyfuncitem)
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        # pytest-asyncio replaces the test by a synchronous wrapper (functools.wraps) that runs
+        # it on its own loop: two plugins would then want to run the same test.
+        if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
+            if not _factories_registered(pyfuncitem.config):
+                pytest.fail(_CLAIMED_TWICE, pytrace=False)
+            if options.get("watchdog") is not None:
+                pytest.fail(_NO_WATCHDOG, pytrace=False)
+            # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
+        return None  # a synchronous test: the marker only configures the loop fixtures
+    if options.get("clock"):
+        factory: Callable[[], asyncio.AbstractEventLoop] = _clocked_factory(
+            bool(options.get("autojump"))
+        )
+    else:
+        factory = new_fakeio_loop
+    # A loop fixture the test also requested (clocked_loop, via `advance`) is the test's loop.
+    loop = pyfuncitem.funcargs.get("clocked_loop") or pyfuncitem.funcargs.get("fakeio_loop")
+    guard = None if isinstance(loop, asyncio.AbstractEventLoop) else _new_guard(pyfuncitem, factory)
+    if guard is not None:
+        loop = guard.loop
+    assert isinstance(loop, asyncio.AbstractEventLoop)
+    runner = PhaseRunner(
+        loop, contextvars.copy_context(), options.get("watchdog"), pytest.fail.Exception
+    )
+    parameters = inspect.signature(pyfuncitem.obj).parameters
+    kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
+    try:
+        runner.call(pyfuncitem.obj, **kwargs)
+        pyfuncitem.stash[_PASSED] = True
+    finally:
+        if guard is not None:
+            _finish(pyfuncitem, guard, runner)
+    return True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Apply `forbid_get_event_loop`, note whether the test itself passed, check its loop."""
+    __tracebackhide__ = True
+    item.stash[_PASSED] = False
+    if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(_GUARDS, None):
+        yield  # a guard already forbids (or nothing to do)
+    else:
+        with forbid_get_event_loop():
+            yield
+    item.stash[_PASSED] = True
+    loop = item.stash.get(_ASYNCIO_LOOP, None)
+    if loop is not None and not loop.is_closed():
+        # A loop pytest-asyncio got from our factory for this very test: check it now, while
+        # pytest-asyncio has not yet cancelled what is left on it.
+        checks = _checks(item)
+        if any(checks.values()):
+            findings = check_loop(loop, **checks)
+            if findings:
+                raise LeakError(findings)
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fakeio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh loop on fakeio's `TestSelector`, current during the test, closed afterwards.
+
+    Checks from `aiotestkit_fail_on` / `aiotestkit_strict` markers run on it after the test.
+    """
+    if _run_by_pytest_asyncio(request.node):
+        pytest.fail(_SECOND_LOOP.format(fixture="fakeio_loop"), pytrace=False)
+    guard = _new_guard(request.node, new_fakeio_loop)
+    yield guard.loop
+    _finish(request.node, guard)
+
+
+@pytest.fixture
+def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
+    """A fresh virtual-time `ClockedEventLoop`, current during the test, closed afterwards.
+
+    `@pytest.mark.aiotestkit(autojump=True)` makes its clock jump whenever the loop is idle.
+    Checks from `aiotestkit_fail_on` / `aiotestkit_strict` markers run on it after the test.
+    """
+    if _run_by_pytest_asyncio(request.node):
+        pytest.fail(_SECOND_LOOP.format(fixture="clocked_loop"), pytrace=False)
+    options = _loop_options(request.node)
+    guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
+    loop = guard.loop
+    assert isinstance(loop, ClockedEventLoop)
+    yield loop
+    _finish(request.node, guard)
+
+
+@pytest.fixture
+def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]]:
+    """Move a virtual clock forward, running every callback due on the way.
+
+    Inside a coroutine, `await advance(5)` advances the running loop, which must be a
+    `ClockedEventLoop` (`@pytest.mark.aiotestkit(clock=True)`, or pytest-asyncio with
+    `aiotestkit_asyncio_loop_factories = true`). In a synchronous test, `advance(5)` runs the
+    `clocked_loop` fixture's loop until its clock has moved.
+    """
+
+    def advance(seconds: float) -> Awaitable[None]:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            if not isinstance(running, ClockedEventLoop):
+                msg = (
+                    f"advance() needs a virtual-time loop, but the test runs on {running!r}: "
+                    "mark the test @pytest.mark.aiotestkit(clock=True), or with pytest-asyncio "
+                    "set `aiotestkit_asyncio_loop_factories = true`"
+                )
+                raise TypeError(msg)
+            return running.advance(seconds)
+        loop: ClockedEventLoop = request.getfixturevalue("clocked_loop")
+        loop.run_until_complete(loop.advance(seconds))
+        return DONE
+
+    return advance
+
+
+# -- pytest-asyncio integration (opt-in) -------------------------------------------------------
+
+
+class _AsyncioLoopFactories:
+    """pytest-asyncio's `pytest_asyncio_loop_factories` hook, registered only on request.
+
+    The loop a factory makes while a test is being set up is remembered on that test: if
+    pytest-asyncio runs the test on a loop of its own (function loop scope), the
+    `aiotestkit_fail_on` / `aiotestkit_strict` checks run on it after the test.
+    """
+
+    def __init__(self) -> None:
+        self._setting_up: list[pytest.Item] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        self._setting_up.append(item)
+        try:
+            return (yield)
+        finally:
+            self._setting_up.pop()
+
+    def pytest_asyncio_loop_factories(
+        self, config: pytest.Config, item: pytest.Item
+    ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+        options = _loop_options(item)
+        wants_clock = options.get("clock") or "advance" in getattr(item, "fixturenames", ())
+        if wants_clock:
+            return {
+                "aiotestkit_clocked": self._recorded(
+                    _clocked_factory(bool(options.get("autojump")))
+                )
+            }
+        return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
+
+    def _recorded(
+        self, factory: Callable[[], asyncio.AbstractEventLoop]
+    ) -> Callable[[], asyncio.AbstractEventLoop]:
+        def create() -> asyncio.AbstractEventLoop:
+            loop = factory()
+            if self._setting_up and _function_loop_scope(self._setting_up[-1]):
+                self._setting_up[-1].stash[_ASYNCIO_LOOP] = loop
+            return loop
+
+        create.__name__ = create.__qualname__ = getattr(factory, "__name__", "aiotestkit_loop")
+        return create
+
+
+def _function_loop_scope(item: pytest.Item) -> bool:
+    """Tell whether pytest-asyncio gives *item* a loop of its own (loop scope "function")."""
+    marker = item.get_closest_marker("asyncio")
+    scope = None
+    if marker is not None:
+        scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")
+    if scope is None:
+        try:
+            scope = item.config.getini("asyncio_default_test_loop_scope")
+        except ValueError:  # pytest-asyncio < 1.1 has no such option: function scope
+            scope = "function"
+    return scope in (None, "function")

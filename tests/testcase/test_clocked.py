@@ -1,0 +1,194 @@
+"""ClockedTestCase: the seed's two examples verbatim, advance() from sync code, autojump."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiotestkit_loopguard as loopguard
+import aiotestkit_testcase as atk
+from aiotestkit_clock import ClockedEventLoop
+
+from . import asynctest_names as asynctest
+from .util import messages, run, run_class, summary
+
+
+# The tutorial's helper (asynctest doc/examples/tutorial/clock.py), typed.
+def is_time_around(expected_time: float, loop: Any = None, delta: float = 0.01) -> bool:
+    """The tutorial's helper: is "now" (loop time, else wall time) within delta of expected?"""
+    now = loop.time() if loop else time.time()
+    return expected_time - delta <= now <= expected_time + delta
+
+
+# The seed's two examples, as the tutorial spells them: only the import differs.
+class TestAdvanceTime(asynctest.ClockedTestCase):
+    async def test_advance_time(self) -> None:
+        base_loop_time = self.loop.time()
+        base_wall_time = time.time()
+
+        await self.advance(10)
+
+        self.assertEqual(base_loop_time + 10, self.loop.time())
+        self.assertTrue(is_time_around(base_wall_time))
+
+
+class TestWithClockAndCallbacks(asynctest.ClockedTestCase):
+    results: list[bool] | None = None
+
+    def runs_at(self, expected_time: float) -> None:
+        assert self.results is not None
+        self.results.append(is_time_around(expected_time, self.loop))
+
+    @asynctest.fail_on(active_handles=True)
+    async def test_callbacks_executed_when_expected(self) -> None:
+        self.results = []
+
+        base_time = self.loop.time()
+        self.loop.call_later(1, self.runs_at, base_time + 1)
+        self.loop.call_at(base_time + 7, self.runs_at, base_time + 7)
+
+        # This shows that the callback didn't run yet
+        self.assertEqual(0, len(self.results))
+
+        await self.advance(10)
+
+        # This shows that the callbacks ran...
+        self.assertEqual(2, len(self.results))
+        # ...when expected
+        self.assertTrue(all(self.results))
+
+
+def test_the_seed_examples_pass_under_unittest() -> None:
+    # pytest also collects and runs both classes above directly.
+    result = run_class(TestAdvanceTime)
+    assert summary(result) == {"run": 1}, messages(result)
+    result = run_class(TestWithClockAndCallbacks)
+    assert summary(result) == {"run": 1}, messages(result)
+
+
+def test_active_handles_check_catches_a_timer_left_pending() -> None:
+    class Case(atk.ClockedTestCase):
+        @loopguard.fail_on(active_handles=True)
+        async def test_it(self) -> None:
+            self.loop.call_later(20, print)
+            await self.advance(10)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1, "failures": 1}
+    assert "TimerHandle" in messages(result)
+
+
+def test_advance_from_sync_setup_and_sync_test() -> None:
+    log: list[float] = []
+
+    class Case(atk.ClockedTestCase):
+        def setUp(self) -> None:
+            self.loop.call_later(2, lambda: log.append(self.loop.time()))
+            self.advance(5)
+
+        def test_it(self) -> None:
+            self.loop.call_later(1, lambda: log.append(self.loop.time()))
+            self.advance(3)
+            assert self.loop.time() == 8
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1}, messages(result)
+    assert log == [2, 6]
+
+
+def test_sleeping_tasks_wake_in_virtual_time() -> None:
+    class Case(atk.ClockedTestCase):
+        async def test_it(self) -> None:
+            task = asyncio.ensure_future(asyncio.sleep(3600, "done"))
+            await self.advance(3599)
+            assert not task.done()
+            await self.advance(1)
+            assert await task == "done"
+
+        async def test_negative(self) -> None:
+            with self.assertRaises(ValueError):
+                await self.advance(-1)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 2}, messages(result)
+
+
+def test_autojump_class_attribute() -> None:
+    class Case(atk.ClockedTestCase):
+        autojump = True
+
+        async def test_it(self) -> None:
+            start = time.monotonic()
+            await asyncio.sleep(3600)
+            assert self.loop.time() == 3600
+            assert time.monotonic() - start < 1
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1}, messages(result)
+
+
+def test_custom_loop_factory_must_make_a_clocked_loop(world: asyncio.AbstractEventLoop) -> None:
+    class Good(atk.ClockedTestCase):
+        loop_factory = ClockedEventLoop
+
+        async def test_it(self) -> None:
+            await self.advance(1)
+
+    class Bad(atk.ClockedTestCase):
+        loop_factory = asyncio.SelectorEventLoop
+
+        def test_it(self) -> None:
+            pass
+
+    class DefaultLoop(atk.ClockedTestCase):
+        use_default_loop = True
+
+        def test_it(self) -> None:
+            pass
+
+    assert summary(run_class(Good)) == {"run": 1}
+    result = run(Bad("test_it"), DefaultLoop("test_it"))
+    assert summary(result) == {"run": 2, "errors": 2}
+    assert "loop_factory must return an aiotestkit_clock.ClockedEventLoop" in messages(result)
+    assert "use_default_loop needs the thread's current loop to be an" in messages(result)
+
+
+def test_advance_in_async_setup_and_sync_teardown_with_fake_io() -> None:
+    from aiotestkit_fakeio import SocketMock, set_read_ready
+
+    class Case(atk.ClockedTestCase):
+        async def asyncSetUp(self) -> None:
+            await self.advance(5)
+
+        async def test_fake_io_on_the_clocked_loop(self) -> None:
+            assert self.loop.time() == 5
+            sock = SocketMock()
+            ready = asyncio.Event()
+            self.loop.add_reader(sock, ready.set)
+            self.addCleanup(self.loop.remove_reader, sock)
+            set_read_ready(sock, self.loop)
+            await ready.wait()  # no timer: fake readiness alone wakes the loop
+
+        def tearDown(self) -> None:
+            self.advance(1)
+            assert self.loop.time() == 6
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1}, messages(result)
+
+
+def test_waiting_for_a_clock_nobody_advances_is_one_deadlock_error() -> None:
+    class Case(atk.ClockedTestCase):
+        async def test_sleeps_without_advance(self) -> None:
+            await asyncio.sleep(1)
+
+        def test_next(self) -> None:
+            self.advance(1)
+
+    start = time.monotonic()
+    result = run_class(Case)
+    assert time.monotonic() - start < 1
+    assert summary(result) == {"run": 2, "errors": 1}, messages(result)
+    assert "DeadlockError" in messages(result)
+    assert "test_sleeps_without_advance" in str(result.errors[0][0])
