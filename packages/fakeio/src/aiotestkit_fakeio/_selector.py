@@ -1,0 +1,520 @@
+"""Fake file descriptors, file and socket mocks, and the selector that lets a loop poll them.
+
+Prior art: asynctest's ``selector.py``. Differences: fake fds come from a range real ones never
+reach, the selector is installed through the loop's public constructor
+(``asyncio.SelectorEventLoop(TestSelector())``), readiness is reported by ``select()`` itself
+(no private ``loop._process_events``), and its map is a live view over the wrapped selector's
+map (asynctest master's fix for its issue #128).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import selectors
+import socket
+import ssl
+import threading
+import unittest.mock
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Protocol
+
+from . import _compat
+from ._mock import Mock
+
+__all__ = (
+    "FileDescriptor",
+    "FileMock",
+    "SSLSocketMock",
+    "SocketMock",
+    "TestSelector",
+    "fd",
+    "isfilemock",
+    "new_fakeio_loop",
+    "set_read_ready",
+    "set_write_ready",
+)
+
+# Real descriptors are small integers bounded by RLIMIT_NOFILE (at most about 2**20 on Linux and
+# macOS), so fake ones start far above: they can never name a real file in the OS or collide with
+# a real fd in the loop's maps (the issue asynctest #112 ran into with FileDescriptor(0)).
+_FIRST_FAKE_FD = 1 << 30
+
+_NO_TEST_SELECTOR = (
+    "{loop} cannot host fake file objects: its selector is not an aiotestkit_fakeio.TestSelector "
+    "(uvloop and the Proactor loop have none at all). Run the test on a loop built with one: "
+    "aiotestkit_fakeio.new_fakeio_loop(), asyncio.SelectorEventLoop(aiotestkit_fakeio."
+    "TestSelector()), or the loop of aiotestkit_testcase.TestCase"
+)
+
+
+class FileDescriptor(int):
+    """A fake file descriptor: an ``int`` from a range real descriptors never reach.
+
+    ``FileDescriptor()`` allocates the next free number (from ``1 << 30`` upwards, process-wide).
+    An explicit value must be in that range too.
+
+    Raises:
+        ValueError: an explicit value below ``1 << 30``.
+    """
+
+    _counter: ClassVar[Iterator[int]] = itertools.count(_FIRST_FAKE_FD)
+
+    def __new__(cls, value: int | None = None) -> FileDescriptor:
+        if value is None:
+            value = next(cls._counter)
+        elif value < _FIRST_FAKE_FD:
+            msg = (
+                f"fake file descriptors start at {_FIRST_FAKE_FD} so they never collide with "
+                f"real ones, got {value!r}"
+            )
+            raise ValueError(msg)
+        return super().__new__(cls, value)
+
+    def __repr__(self) -> str:
+        return f"FileDescriptor({int(self)})"
+
+
+def fd(fileobj: Any) -> int:
+    """Return the file descriptor of ``fileobj``: itself if it is an ``int``, else ``fileno()``.
+
+    Raises:
+        ValueError: ``fileobj`` has no usable ``fileno()``.
+    """
+    if isinstance(fileobj, int):
+        return fileobj
+    try:
+        value = fileobj.fileno()
+    except Exception as exc:
+        msg = f"{fileobj!r} has no file descriptor"
+        raise ValueError(msg) from exc
+    if not isinstance(value, int):
+        msg = f"{fileobj!r}.fileno() returned {value!r}, not an int"
+        raise ValueError(msg)
+    return value
+
+
+def isfilemock(obj: Any) -> bool:
+    """Tell whether ``obj`` is a fake file: a ``FileDescriptor`` or has one as ``fileno()``."""
+    if isinstance(obj, FileDescriptor):
+        return True
+    try:
+        return isinstance(obj.fileno(), FileDescriptor)
+    except (AttributeError, TypeError, ValueError, OSError):
+        return False
+
+
+def _fake_fd(fileobj: Any) -> int | None:
+    """The fake fd of ``fileobj`` as a plain int, or None if it is (or names) a real file."""
+    if isinstance(fileobj, int):
+        value: Any = fileobj
+    else:
+        try:
+            value = fileobj.fileno()
+        except (AttributeError, TypeError, ValueError, OSError):
+            return None
+    if isinstance(value, int) and value >= _FIRST_FAKE_FD:
+        return int(value)
+    return None
+
+
+class _Pollable(Protocol):
+    def _fakeio_poll(self) -> int: ...
+
+
+# Objects that report the readiness of a fake fd themselves (a FakePeer does), by fd number.
+_pollers: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def _register_poller(fake_fd: int, poller: _Pollable) -> None:
+    """Make ``TestSelector.select`` ask ``poller._fakeio_poll()`` whether ``fake_fd`` is ready."""
+    _pollers[int(fake_fd)] = poller
+
+
+class FileMock(Mock):
+    """A mock of a file object whose ``fileno()`` returns its own ``FileDescriptor``.
+
+    Its attributes are plain ``Mock``s: configure ``read``/``write`` and so on as needed.
+    """
+
+    _child_mock_class = Mock
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fileno.return_value = FileDescriptor()
+
+
+def _returns_default_unless_configured(child: Any, default: Any) -> Any:
+    """A side effect giving ``default(*args)`` unless the user assigned ``child.return_value``."""
+
+    def side_effect(*args: Any, **kwargs: Any) -> Any:
+        if _compat.return_value_configured(child):
+            return unittest.mock.DEFAULT
+        return default(*args, **kwargs)
+
+    return side_effect
+
+
+def _would_block(*args: Any, **kwargs: Any) -> Any:
+    raise BlockingIOError("no data scripted for this socket mock")
+
+
+def _sent_length(data: Any, *args: Any) -> int:
+    return memoryview(data).nbytes
+
+
+def _sent_message_length(buffers: Any, *args: Any) -> int:
+    return sum(memoryview(buffer).nbytes for buffer in buffers)
+
+
+class SocketMock(FileMock):
+    """A ``socket.socket`` mock the event loop accepts, with the defaults asyncio needs.
+
+    ``isinstance(mock, socket.socket)`` is true. Unless configured otherwise (by keyword
+    arguments, ``side_effect`` or ``return_value``), it is a connected, non-blocking TCP socket
+    over IPv4 with nothing to read:
+
+    - ``family``/``type``/``proto``: ``AF_INET``/``SOCK_STREAM``/``IPPROTO_TCP``;
+    - ``fileno()``: a ``FileDescriptor``; ``gettimeout()``: ``0.0``; ``getsockopt()``: ``0``;
+    - ``getsockname()``/``getpeername()``: ``("127.0.0.1", 40000)``/``("127.0.0.1", 8080)``;
+    - ``recv``, ``recv_into``, ``recvfrom``, ``recvfrom_into``: raise ``BlockingIOError``;
+    - ``send``, ``sendto``, ``sendmsg``: accept everything and return the byte count;
+    - ``connect``, ``bind``, ``listen``, ``setblocking``, ``setsockopt``, ``shutdown``,
+      ``close``: return None; ``connect_ex``: ``0``; ``accept()``: a new ``SocketMock`` and an
+      address.
+
+    To script a conversation without writing side effects, attach an
+    ``aiotestkit_fakeio.FakePeer``.
+    """
+
+    _spec: ClassVar[Any] = socket.socket
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if "spec" not in kwargs and "spec_set" not in kwargs:
+            kwargs["spec"] = type(self)._spec
+        configured = {name.split(".")[0] for name in kwargs}
+        super().__init__(*args, **kwargs)
+        attributes: dict[str, Any] = {
+            "family": socket.AF_INET,
+            "type": socket.SOCK_STREAM,
+            "proto": socket.IPPROTO_TCP,
+        }
+        for name, value in attributes.items():
+            if name not in configured:
+                setattr(self, name, value)
+        returns: dict[str, Any] = {
+            "gettimeout": 0.0,
+            "getsockopt": 0,
+            "getsockname": ("127.0.0.1", 40000),
+            "getpeername": ("127.0.0.1", 8080),
+            "connect": None,
+            "connect_ex": 0,
+            "bind": None,
+            "listen": None,
+            "setblocking": None,
+            "settimeout": None,
+            "setsockopt": None,
+            "shutdown": None,
+            "close": None,
+            "sendall": None,
+        }
+        for name, value in returns.items():
+            if name not in configured:
+                getattr(self, name).return_value = value
+        effects: dict[str, Any] = {
+            "recv": _would_block,
+            "recv_into": _would_block,
+            "recvfrom": _would_block,
+            "recvfrom_into": _would_block,
+            "send": _sent_length,
+            "sendto": _sent_length,
+            "sendmsg": _sent_message_length,
+            "accept": lambda: (SocketMock(), ("127.0.0.1", 40001)),
+        }
+        for name, default in effects.items():
+            if name not in configured:
+                child = getattr(self, name)
+                child.side_effect = _returns_default_unless_configured(child, default)
+
+
+class SSLSocketMock(SocketMock):
+    """A mock of an ``ssl.SSLSocket``, for code that inspects or drives one directly.
+
+    asyncio itself never uses ``ssl.SSLSocket``: it runs TLS over a *plain* socket with
+    ``SSLContext.wrap_bio`` and rejects SSLSocket objects (``TypeError: Socket cannot be of type
+    SSLSocket``) in ``sock_*`` and ``create_connection(sock=)``. To test TLS through asyncio, use a
+    ``SocketMock`` with a ``FakePeer(ssl=server_context)`` and
+    ``open_connection(sock=mock, ssl=client_context)``. This mock still works with
+    ``loop.add_reader``/``add_writer`` and ``set_read_ready``/``set_write_ready``.
+
+    Defaults on top of ``SocketMock``'s: ``context`` (an ``SSLContext``), ``server_side``
+    (False), ``server_hostname`` (None), ``do_handshake()`` (None), ``version()``
+    (``"TLSv1.3"``), ``cipher()``, ``getpeercert()`` (``{}``), ``selected_alpn_protocol()``
+    (None), ``pending()`` (0).
+    """
+
+    _spec: ClassVar[Any] = ssl.SSLSocket
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        configured = {name.split(".")[0] for name in kwargs}
+        super().__init__(*args, **kwargs)
+        attributes: dict[str, Any] = {
+            "server_side": False,
+            "server_hostname": None,
+        }
+        if "context" not in configured:
+            attributes["context"] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        for name, value in attributes.items():
+            if name not in configured:
+                setattr(self, name, value)
+        returns: dict[str, Any] = {
+            "do_handshake": None,
+            "version": "TLSv1.3",
+            "cipher": ("TLS_AES_256_GCM_SHA384", "TLSv1.3", 256),
+            "getpeercert": {},
+            "selected_alpn_protocol": None,
+            "pending": 0,
+        }
+        for name, value in returns.items():
+            if name not in configured:
+                getattr(self, name).return_value = value
+
+
+class _SelectorMap(Mapping[Any, selectors.SelectorKey]):
+    """The map of a TestSelector: its fake keys, then a live view of the wrapped selector's."""
+
+    def __init__(self, selector: TestSelector) -> None:
+        self._selector = selector
+
+    def _real(self) -> Mapping[Any, selectors.SelectorKey]:
+        real: Mapping[Any, selectors.SelectorKey] | None = self._selector.wrapped.get_map()
+        return real if real is not None else {}
+
+    def __len__(self) -> int:
+        return len(self._selector._fake) + len(self._real())
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from list(self._selector._fake)
+        yield from self._real()
+
+    def __getitem__(self, fileobj: Any) -> selectors.SelectorKey:
+        fake = _fake_fd(fileobj)
+        if fake is not None:
+            return self._selector._fake[fake]
+        return self._real()[fileobj]
+
+    def get(self, fileobj: Any, default: Any = None) -> Any:
+        try:
+            return self[fileobj]
+        except KeyError:
+            return default
+
+
+class TestSelector(selectors.BaseSelector):
+    """A selector that hosts fake file objects and delegates real ones to a wrapped selector.
+
+    Fake file objects (``FileMock``, ``SocketMock``, a ``FileDescriptor`` or anything whose
+    ``fileno()`` is one) are registered in this selector only and never reach the OS. Real ones
+    go to ``wrapped``. ``select()`` reports fake readiness (from ``set_read_ready``/
+    ``set_write_ready``, one-shot, or from an attached ``FakePeer``, level-triggered) at once,
+    together with the wrapped selector's events; it blocks only when no fake event is pending.
+
+    Install it through the loop's public constructor: ``asyncio.SelectorEventLoop(TestSelector())``
+    or ``new_fakeio_loop()``.
+
+    Args:
+        selector: the real selector to wrap; a new ``selectors.DefaultSelector()`` if None.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
+        self.wrapped: selectors.BaseSelector = (
+            selector if selector is not None else selectors.DefaultSelector()
+        )
+        """The real selector that file objects which are not fake are registered with."""
+        self._fake: dict[int, selectors.SelectorKey] = {}
+        self._pending: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._map = _SelectorMap(self)
+
+    def __repr__(self) -> str:
+        return f"<TestSelector fake={len(self._fake)} wrapped={self.wrapped!r}>"
+
+    @staticmethod
+    def _check_events(events: int) -> None:
+        if not events or events & ~(selectors.EVENT_READ | selectors.EVENT_WRITE):
+            msg = f"Invalid events: {events!r}"
+            raise ValueError(msg)
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Register a file object: fake ones here, real ones with the wrapped selector."""
+        fake = _fake_fd(fileobj)
+        if fake is None:
+            return self.wrapped.register(fileobj, events, data)
+        self._check_events(events)
+        if fake in self._fake:
+            msg = f"{fileobj!r} (FD {fake}) is already registered"
+            raise KeyError(msg)
+        key = selectors.SelectorKey(fileobj, fake, events, data)
+        self._fake[fake] = key
+        return key
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        """Unregister a file object (readiness already set for it stays pending)."""
+        fake = _fake_fd(fileobj)
+        if fake is None:
+            return self.wrapped.unregister(fileobj)
+        try:
+            return self._fake.pop(fake)
+        except KeyError:
+            msg = f"{fileobj!r} is not registered"
+            raise KeyError(msg) from None
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Change the events or data of a registered file object."""
+        fake = _fake_fd(fileobj)
+        if fake is None:
+            return self.wrapped.modify(fileobj, events, data)
+        self._check_events(events)
+        try:
+            key = self._fake[fake]
+        except KeyError:
+            msg = f"{fileobj!r} is not registered"
+            raise KeyError(msg) from None
+        key = key._replace(events=events, data=data)
+        self._fake[fake] = key
+        return key
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        """Return fake and real events; block only while no fake event is pending."""
+        ready = self._fake_events()
+        real = self.wrapped.select(0 if ready else timeout)
+        if not ready:
+            # Readiness set by another thread while we blocked (it woke us via the self-pipe).
+            ready = self._fake_events()
+        return real + ready
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        """Return the key of a registered file object (fake or real)."""
+        try:
+            return self._map[fileobj]
+        except KeyError:
+            msg = f"{fileobj!r} is not registered"
+            raise KeyError(msg) from None
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        """A live mapping of every registration: the fake ones, then the wrapped selector's."""
+        return self._map
+
+    def close(self) -> None:
+        """Close the wrapped selector and forget the fake registrations."""
+        self.wrapped.close()
+        self._fake.clear()
+        with self._lock:
+            self._pending.clear()
+
+    def _mark_ready(self, fileobj: Any, events: int) -> None:
+        """Report ``events`` for ``fileobj`` once, at the next ``select()``."""
+        number = _fake_fd(fileobj)
+        if number is None:
+            number = fd(fileobj)
+        with self._lock:
+            self._pending[number] = self._pending.get(number, 0) | events
+
+    def _fake_events(self) -> list[tuple[selectors.SelectorKey, int]]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        masks: dict[int, int] = {}
+        for number, fake_key in self._fake.items():
+            poller = _pollers.get(number)
+            if poller is not None:
+                mask = poller._fakeio_poll() & fake_key.events
+                if mask:
+                    masks[number] = mask
+        keys: dict[int, selectors.SelectorKey] = {}
+        leftover: dict[int, int] = {}
+        real_map = self.wrapped.get_map()
+        for number, wanted in pending.items():
+            key = self._fake.get(number)
+            if key is None and real_map is not None:
+                key = real_map.get(number)
+            delivered = 0
+            if key is not None:
+                delivered = wanted & key.events
+                if delivered:
+                    keys[number] = key
+                    masks[number] = masks.get(number, 0) | delivered
+            if wanted & ~delivered:
+                # Not registered (yet) for that event: keep it until someone listens.
+                leftover[number] = wanted & ~delivered
+        if leftover:
+            with self._lock:
+                for number, mask in leftover.items():
+                    self._pending[number] = self._pending.get(number, 0) | mask
+        return [(keys.get(number) or self._fake[number], mask) for number, mask in masks.items()]
+
+
+def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
+    selector = _compat.loop_selector(loop)
+    seen = 0
+    while selector is not None and seen < 32:
+        if isinstance(selector, TestSelector):
+            return selector
+        selector = getattr(selector, "wrapped", None)
+        seen += 1
+    if loop.is_closed():
+        msg = f"{loop!r} is closed"
+        raise RuntimeError(msg)
+    raise TypeError(_NO_TEST_SELECTOR.format(loop=type(loop).__qualname__))
+
+
+def _noop() -> None:
+    """Wake the loop: a callback from call_soon_threadsafe ends a blocking select()."""
+
+
+def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int) -> None:
+    if loop is None:
+        loop = asyncio.get_running_loop()
+    _find_test_selector(loop)._mark_ready(fileobj, events)
+    loop.call_soon_threadsafe(_noop)
+
+
+def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Make the loop see ``fileobj`` readable once: its reader callback runs at the next poll.
+
+    Readiness set before a reader is registered stays pending until one is. Safe to call from
+    any thread.
+
+    Args:
+        fileobj: a fake file object (or a real one registered with the loop).
+        loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
+
+    Raises:
+        TypeError: the loop cannot host fake file objects (uvloop, Proactor, a selector loop
+            without a TestSelector).
+    """
+    _set_ready(fileobj, loop, selectors.EVENT_READ)
+
+
+def set_write_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Make the loop see ``fileobj`` writable once: its writer callback runs at the next poll.
+
+    Args:
+        fileobj: a fake file object (or a real one registered with the loop).
+        loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
+
+    Raises:
+        TypeError: the loop cannot host fake file objects.
+    """
+    _set_ready(fileobj, loop, selectors.EVENT_WRITE)
+
+
+def new_fakeio_loop() -> asyncio.SelectorEventLoop:
+    """Create a selector event loop whose selector is a ``TestSelector``: a loop factory.
+
+    Example:
+        >>> asyncio.run(main(), loop_factory=new_fakeio_loop)  # doctest: +SKIP
+    """
+    return asyncio.SelectorEventLoop(TestSelector())

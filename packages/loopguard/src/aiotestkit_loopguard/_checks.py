@@ -1,0 +1,545 @@
+"""The post-test checks: registry, ``fail_on`` decorators, precedence and the built-in checks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
+
+from . import _compat
+
+__all__ = (
+    "CheckContext",
+    "Finding",
+    "LeakError",
+    "Records",
+    "check_loop",
+    "fail_on",
+    "ignore_loop",
+    "known_checks",
+    "lenient",
+    "register_check",
+    "resolve_checks",
+    "strict",
+    "unregister_check",
+)
+
+T = TypeVar("T")
+
+#: Attribute holding a test method's or class's own fail_on layers (never inherited values).
+_ATTR = "_aiotestkit_fail_on"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One leaked item reported by a check.
+
+    Attributes:
+        name: The check that found it (a name from ``known_checks()``).
+        message: What leaked and, when known, where it was created.
+    """
+
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+
+class LeakError(AssertionError):
+    """A test left something behind; ``findings`` lists every leaked item."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings: tuple[Finding, ...] = tuple(findings)
+        count = len(self.findings)
+        lines = [f"the test leaked {count} item{'s' if count != 1 else ''}:"]
+        lines += [f" - {finding}" for finding in self.findings]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Records:
+    """What a `LoopGuard` observed while the test ran (read by the built-in checks).
+
+    Attributes:
+        loop_ran: Whether the loop ran an iteration since the test started (None: unknown).
+        exceptions: Contexts the loop's exception handler received.
+        unawaited: Messages of "coroutine ... was never awaited" RuntimeWarnings.
+        resources: Messages of ResourceWarnings (unclosed transports, sockets, files...).
+        violations: Descriptions of forbidden ``asyncio.get_event_loop()`` calls.
+    """
+
+    loop_ran: bool | None = None
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    unawaited: list[str] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check function receives.
+
+    Attributes:
+        loop: The loop to inspect.
+        baseline: What the check's ``before`` hook returned when the guard started, or None
+            (no hook, or the loop is not managed by a `LoopGuard`).
+        records: The guard's observations, or None when the loop is not managed by a guard.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    baseline: Any = None
+    records: Records | None = None
+
+
+CheckFunc = Callable[[CheckContext], Iterable[str]]
+BeforeFunc = Callable[[asyncio.AbstractEventLoop], Any]
+
+
+@dataclass(frozen=True)
+class _Check:
+    func: CheckFunc
+    before: BeforeFunc | None
+    default: bool
+    strict: bool
+
+
+_REGISTRY: dict[str, _Check] = {}
+
+
+def register_check(
+    name: str,
+    func: CheckFunc,
+    *,
+    default: bool = False,
+    strict: bool = True,
+    before: BeforeFunc | None = None,
+) -> None:
+    """Add a check of one's own, usable with `fail_on` and run by `LoopGuard`.
+
+    Args:
+        name: A Python identifier, the keyword used in ``fail_on(name=True)``.
+        func: Called after the test with a `CheckContext`; returns one string per leaked item
+            (an empty iterable when everything is clean).
+        default: Whether the check runs when no decorator mentions it.
+        strict: Whether ``@strict`` turns it on.
+        before: Optional hook called with the loop when a guard starts; its result is passed
+            to ``func`` as ``context.baseline`` (e.g. to ignore what existed before the test).
+
+    Raises:
+        ValueError: ``name`` is not an identifier or is already registered.
+        TypeError: ``func`` or ``before`` is not callable.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"check name must be a Python identifier, got {name!r}")
+    if name in _REGISTRY:
+        raise ValueError(f"a check named {name!r} is already registered; pick another name")
+    if not callable(func):
+        raise TypeError(f"check function must be callable, got {func!r}")
+    if before is not None and not callable(before):
+        raise TypeError(f"before hook must be callable or None, got {before!r}")
+    _REGISTRY[name] = _Check(func, before, bool(default), bool(strict))
+
+
+def unregister_check(name: str) -> None:
+    """Remove a check added with `register_check` (built-in checks cannot be removed).
+
+    Raises:
+        ValueError: ``name`` is not a registered custom check.
+    """
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in check and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise ValueError(f"no check named {name!r} is registered; known: {', '.join(_REGISTRY)}")
+    del _REGISTRY[name]
+
+
+def known_checks() -> dict[str, bool]:
+    """Return every registered check name mapped to its default."""
+    return {name: check.default for name, check in _REGISTRY.items()}
+
+
+def _validate(checks: Mapping[str, Any], what: str) -> dict[str, bool]:
+    unknown = [name for name in checks if name not in _REGISTRY]
+    if unknown:
+        raise TypeError(
+            f"{what} got unknown check name(s) {', '.join(map(repr, unknown))}; "
+            f"known checks: {', '.join(_REGISTRY)}"
+        )
+    for name, value in checks.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{what}: check {name!r} must be True or False, got {value!r}")
+    return dict(checks)
+
+
+# A layer is one decorator application: ("set", {name: bool}) or ("all", bool) for strict and
+# lenient. "all" layers are expanded when checks are resolved, so a check registered later is
+# still covered, and nothing is computed (or cached) at decoration time.
+_Layer = tuple[str, Any]
+
+
+def _apply_layer(target: T, layer: _Layer) -> T:
+    if inspect.isclass(target):
+        own = vars(target).get(_ATTR, ())
+        setattr(target, _ATTR, (*own, layer))  # on the subclass only: bases stay untouched
+        return target
+    func = getattr(target, "__func__", target)  # staticmethod/classmethod objects
+    if not callable(func):
+        raise TypeError(
+            f"fail_on decorators apply to test methods and test classes, got {target!r}"
+        )
+    namespace = getattr(func, "__dict__", None)
+    if not isinstance(namespace, dict):
+        raise TypeError(f"cannot attach fail_on checks to {target!r}: it has no __dict__")
+    namespace[_ATTR] = (*namespace.get(_ATTR, ()), layer)
+    return target
+
+
+class fail_on:
+    """Decorator enabling or disabling post-test checks for a test method or class.
+
+    ``@fail_on(active_handles=True)``. Precedence: defaults, then class decorators along the
+    MRO (a subclass wins over its bases, which are never modified), then the method's own
+    decorators (which win). Stacked decorators merge; the outermost wins on a conflict.
+
+    Args:
+        **checks: Check names (see `known_checks`) mapped to True or False.
+
+    Raises:
+        TypeError: Unknown check name or non-boolean value (raised at decoration time).
+    """
+
+    def __init__(self, **checks: bool) -> None:
+        self.checks = _validate(checks, "fail_on()")
+
+    def __call__(self, target: T) -> T:
+        return _apply_layer(target, ("set", dict(self.checks)))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={value!r}" for name, value in self.checks.items())
+        return f"fail_on({args})"
+
+
+def _all_decorator(value: bool) -> Callable[[T], T]:
+    def decorate(target: T) -> T:
+        return _apply_layer(target, ("all", value))
+
+    return decorate
+
+
+@overload
+def strict(target: None = None) -> Callable[[T], T]: ...
+@overload
+def strict(target: T) -> T: ...
+def strict(target: Any = None) -> Any:
+    """Turn on every check registered with ``strict=True`` (all built-in ones).
+
+    Usable as ``@strict`` or ``@strict()`` on test methods and classes.
+    """
+    decorate: Callable[[Any], Any] = _all_decorator(True)
+    return decorate if target is None else decorate(target)
+
+
+@overload
+def lenient(target: None = None) -> Callable[[T], T]: ...
+@overload
+def lenient(target: T) -> T: ...
+def lenient(target: Any = None) -> Any:
+    """Turn every check off. Usable as ``@lenient`` or ``@lenient()``."""
+    decorate: Callable[[Any], Any] = _all_decorator(False)
+    return decorate if target is None else decorate(target)
+
+
+@overload
+def ignore_loop(target: None = None) -> Callable[[T], T]: ...
+@overload
+def ignore_loop(target: T) -> T: ...
+def ignore_loop(target: Any = None) -> Any:
+    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses."""
+    decorate = fail_on(unused_loop=False)
+    return decorate if target is None else decorate(target)
+
+
+def _layers_of(obj: Any) -> tuple[_Layer, ...]:
+    """Return the fail_on layers attached to one function (following ``__wrapped__``)."""
+    chain: list[tuple[_Layer, ...]] = []
+    seen: set[int] = set()
+    current = getattr(obj, "__func__", obj)
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        own = getattr(current, "__dict__", {}).get(_ATTR)
+        if own:
+            chain.append(own)
+        current = getattr(current, "__wrapped__", None)
+    # The innermost function's decorators were applied first.
+    layers: tuple[_Layer, ...] = ()
+    for own in reversed(chain):
+        layers += own
+    return layers
+
+
+def _merge(result: dict[str, bool], layers: Iterable[_Layer]) -> None:
+    for kind, value in layers:
+        if kind == "all":
+            for name, check in _REGISTRY.items():
+                if value is False or check.strict:
+                    result[name] = value
+        else:
+            result.update(value)
+
+
+def resolve_checks(test_class: type[Any], method: Any = None) -> dict[str, bool]:
+    """Return the checks in force for ``method`` of ``test_class`` (computed afresh each call).
+
+    Args:
+        test_class: The test class (its MRO is searched, most basic class first).
+        method: The test method: a function, a bound method, a method name, or None for the
+            class-level checks only.
+
+    Raises:
+        TypeError: ``test_class`` is not a class.
+    """
+    if not inspect.isclass(test_class):
+        raise TypeError(f"resolve_checks() needs a test class, got {test_class!r}")
+    result = known_checks()
+    for klass in reversed(test_class.__mro__):
+        _merge(result, vars(klass).get(_ATTR, ()))
+    if isinstance(method, str):
+        method = getattr(test_class, method, None)
+    if method is not None:
+        _merge(result, _layers_of(method))
+    return result
+
+
+def run_before_hooks(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    """Call every registered ``before`` hook (done by `LoopGuard.start`)."""
+    return {name: check.before(loop) for name, check in _REGISTRY.items() if check.before}
+
+
+def run_checks(
+    loop: asyncio.AbstractEventLoop,
+    checks: Mapping[str, bool],
+    *,
+    baselines: Mapping[str, Any] | None = None,
+    records: Records | None = None,
+) -> list[Finding]:
+    """Run the enabled checks on ``loop`` and return their findings in registration order."""
+    enabled = _validate(checks, "checks")
+    findings: list[Finding] = []
+    for name, check in list(_REGISTRY.items()):
+        if not enabled.get(name, check.default):
+            continue
+        context = CheckContext(loop, (baselines or {}).get(name), records)
+        findings.extend(Finding(name, str(message)) for message in check.func(context))
+    return findings
+
+
+def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]:
+    """Run checks on any loop and return the findings (for pytest and plain code).
+
+    On a loop managed by a started `LoopGuard` this is ``guard.check(...)``. On any other loop
+    only what is observable on the loop itself is checked: pending timers, selector
+    registrations (except the loop's self-pipe) and unfinished tasks; the checks that need a
+    guard's recording (loop exceptions, warnings, forbidden calls, unused loop) find nothing.
+
+    Args:
+        loop: The loop to inspect (call this while the loop is not running, or from a task:
+            the calling task is never reported).
+        **checks: Checks to run. With none given, every check runs (as under ``@strict``).
+
+    Raises:
+        TypeError: Unknown check name or non-boolean value.
+    """
+    if checks:
+        selected = {name: False for name in _REGISTRY} | _validate(checks, "check_loop()")
+    else:
+        selected = {name: True for name in _REGISTRY}
+    from ._guard import guard_of  # a cycle: the guard imports the registry
+
+    guard = guard_of(loop)
+    if guard is not None:
+        return guard.check(selected)
+    return run_checks(loop, selected)
+
+
+# --- built-in checks ----------------------------------------------------------------------------
+
+
+def _where(obj: object) -> str:
+    tb = _compat.creation_traceback(obj)
+    if tb is None:
+        return ""
+    frame = tb[-1]
+    return f" (created at {frame.filename}:{frame.lineno} in {frame.name})"
+
+
+def _check_unused_loop(context: CheckContext) -> Iterable[str]:
+    records = context.records
+    if records is not None and records.loop_ran is False:
+        yield "the loop did not run during the test"
+
+
+def _before_active_handles(loop: asyncio.AbstractEventLoop) -> set[int]:
+    return {id(handle) for handle in _compat.scheduled_timers(loop) or ()}
+
+
+def _check_active_handles(context: CheckContext) -> Iterable[str]:
+    timers = _compat.scheduled_timers(context.loop)
+    if timers is None:  # uvloop and other loops without a visible timer heap
+        return
+    before: set[int] = context.baseline or set()
+    now = context.loop.time()
+    for handle in sorted(timers, key=lambda h: h.when()):
+        if handle.cancelled() or id(handle) in before:
+            continue
+        yield (f"pending timer {handle!r}, due in {handle.when() - now:.3g}s{_where(handle)}")
+
+
+def _selector_registrations(loop: asyncio.AbstractEventLoop) -> dict[Any, Any]:
+    """Map each registered file object to its ``(reader handle, writer handle)`` pair."""
+    selector = _compat.loop_selector(loop)
+    if selector is None:
+        return {}
+    ignored = _compat.self_pipe_fds(loop)
+    found: dict[Any, Any] = {}
+    for level in _compat.iter_selectors(selector):
+        try:
+            keys = list(level.get_map().values())
+        except (RuntimeError, ValueError):  # a closed selector has no map
+            continue
+        for key in keys:
+            if key.fd in ignored and type(key.fd) is int:
+                continue
+            found.setdefault(key.fd, key)
+    return found
+
+
+def _before_selector(loop: asyncio.AbstractEventLoop) -> dict[Any, tuple[int, int]]:
+    baseline: dict[Any, tuple[int, int]] = {}
+    for fd, key in _selector_registrations(loop).items():
+        reader, writer = _handles_of(key)
+        baseline[fd] = (id(reader), id(writer))
+    return baseline
+
+
+def _handles_of(key: Any) -> tuple[Any, Any]:
+    data = key.data
+    if isinstance(data, tuple) and len(data) == 2:
+        return data[0], data[1]
+    return None, None
+
+
+def _describe_callback(handle: Any) -> str:
+    if handle is None:
+        return "?"
+    text = repr(handle)
+    return text + _where(handle)
+
+
+def _check_selector(context: CheckContext) -> Iterable[str]:
+    before: dict[Any, tuple[int, int]] = context.baseline or {}
+    for fd, key in _selector_registrations(context.loop).items():
+        reader, writer = _handles_of(key)
+        old_reader, old_writer = before.get(fd, (None, None))
+        fileobj = key.fileobj
+        for kind, handle, old in (("reader", reader, old_reader), ("writer", writer, old_writer)):
+            if handle is None or handle.cancelled() or id(handle) == old:
+                continue
+            yield f"add_{kind}({fileobj!r}, ...) never removed: {_describe_callback(handle)}"
+        if reader is None and writer is None and fd not in before:
+            yield f"{fileobj!r} registered with the selector and never unregistered"
+
+
+def _before_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
+    return set(asyncio.all_tasks(loop))
+
+
+def _awaiting(task: asyncio.Task[Any]) -> str:
+    coro: Any = task.get_coro()
+    awaited = None
+    depth = 0
+    while depth < 50:
+        depth += 1
+        inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if inner is None:
+            break
+        awaited = inner
+        if not (inspect.iscoroutine(inner) or inspect.isgenerator(inner)):
+            break
+        coro = inner
+    return "" if awaited is None else f"; awaiting {awaited!r}"
+
+
+def _task_location(task: asyncio.Task[Any]) -> str:
+    where = _where(task)
+    if where:
+        return where
+    code = getattr(task.get_coro(), "cr_code", None)
+    if code is None:
+        return ""
+    return f" (coroutine defined at {code.co_filename}:{code.co_firstlineno})"
+
+
+def _check_tasks(context: CheckContext) -> Iterable[str]:
+    before: set[asyncio.Task[Any]] = context.baseline or set()
+    current = None
+    if _compat.running_loop() is context.loop:
+        current = asyncio.current_task(context.loop)
+    for task in asyncio.all_tasks(context.loop):
+        if task is current or task in before or task.done():
+            continue
+        graph = _compat.format_call_graph(task)
+        if graph is not None:
+            yield f"task still running {task!r}{_task_location(task)}\n{graph}"
+        else:
+            yield f"task still running {task!r}{_task_location(task)}{_awaiting(task)}"
+
+
+def _describe_exception_context(ctx: Mapping[str, Any]) -> str:
+    parts = [str(ctx.get("message") or "unhandled exception")]
+    exc = ctx.get("exception")
+    if exc is not None:
+        parts.append(f"{type(exc).__name__}: {exc}")
+    for key in ("task", "future", "handle"):
+        if ctx.get(key) is not None:
+            parts.append(f"in {ctx[key]!r}")
+            break
+    return "; ".join(parts)
+
+
+def _check_loop_exceptions(context: CheckContext) -> Iterable[str]:
+    if context.records is not None:
+        for ctx in context.records.exceptions:
+            yield "loop exception handler got: " + _describe_exception_context(ctx)
+
+
+def _check_unawaited(context: CheckContext) -> Iterable[str]:
+    if context.records is not None:
+        yield from context.records.unawaited
+
+
+def _check_resources(context: CheckContext) -> Iterable[str]:
+    if context.records is not None:
+        yield from context.records.resources
+
+
+def _check_forbidden(context: CheckContext) -> Iterable[str]:
+    if context.records is not None:
+        yield from context.records.violations
+
+
+register_check("unused_loop", _check_unused_loop)
+register_check("active_handles", _check_active_handles, before=_before_active_handles)
+register_check("active_selector_callbacks", _check_selector, before=_before_selector)
+register_check("leftover_tasks", _check_tasks, before=_before_tasks)
+register_check("loop_exceptions", _check_loop_exceptions)
+register_check("unawaited_coroutines", _check_unawaited)
+register_check("unclosed_resources", _check_resources)
+register_check("forbidden_get_event_loop", _check_forbidden)
+
+_BUILTIN = frozenset(_REGISTRY)
+
+#: The checks whose findings come from garbage collection (run ``gc.collect()`` first).
+GC_CHECKS = frozenset({"loop_exceptions", "unawaited_coroutines", "unclosed_resources"})

@@ -1,0 +1,396 @@
+"""`LoopGuard`: a test's event loop, from creation to complete teardown."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import re
+import sys
+import warnings
+import weakref
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from . import _compat, _forbid
+from ._checks import GC_CHECKS, Finding, LeakError, Records, run_before_hooks, run_checks
+
+__all__ = ("LoopGuard", "guard_of")
+
+_UNAWAITED = re.compile(r"coroutine .* was never awaited")
+_guards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopGuard] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def guard_of(loop: asyncio.AbstractEventLoop) -> LoopGuard | None:
+    """Return the started guard managing ``loop``, or None."""
+    try:
+        return _guards.get(loop)
+    except TypeError:  # pragma: no cover - a loop type that cannot be weakly referenced
+        return None
+
+
+def _effective_action(category: type[Warning], message: str) -> str:
+    """Return what the current warning filters do with a warning from unknown code.
+
+    Module-specific filters are skipped: these warnings are raised from finalizers whose
+    module is not known in advance.
+    """
+    for action, msg, cat, mod, lineno in warnings.filters:
+        if mod is not None or lineno:
+            continue
+        if msg is not None and not msg.match(message):
+            continue
+        if issubclass(category, cat):
+            return str(action)
+    return str(getattr(warnings, "defaultaction", "default"))
+
+
+class _WarningRecorder:
+    """Copies "never awaited" RuntimeWarnings and ResourceWarnings into `Records`.
+
+    It never changes what a warning does: shown warnings are recorded and still shown;
+    warnings turned into errors (``-W error``) reach ``sys.unraisablehook`` from finalizers,
+    where they are recorded and passed on. Only where the filters would *ignore* them is an
+    ``always`` filter added (and those are recorded without being shown).
+    """
+
+    def __init__(self, records: Records) -> None:
+        self._records = records
+        self._catcher: warnings.catch_warnings[Any] | None = None
+        self._previous_show: Callable[..., Any] | None = None
+        self._previous_hook: Callable[[Any], Any] | None = None
+        self._forced_unawaited = False
+        self._forced_resource = False
+
+    def install(self) -> None:
+        self._catcher = warnings.catch_warnings()
+        self._catcher.__enter__()
+        if _effective_action(RuntimeWarning, "coroutine 'x' was never awaited") == "ignore":
+            warnings.filterwarnings("always", r"coroutine .* was never awaited", RuntimeWarning)
+            self._forced_unawaited = True
+        if _effective_action(ResourceWarning, "unclosed") == "ignore":
+            warnings.simplefilter("always", ResourceWarning)
+            self._forced_resource = True
+        self._previous_show = warnings.showwarning
+        warnings.showwarning = self._show
+        self._previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+
+    def uninstall(self) -> None:
+        if self._previous_hook is not None:
+            if sys.unraisablehook == self._unraisable:
+                sys.unraisablehook = self._previous_hook
+            self._previous_hook = None
+        if self._catcher is not None:
+            catcher, self._catcher = self._catcher, None
+            catcher.__exit__(None, None, None)  # restores filters and showwarning exactly
+
+    def _record(self, category: type[BaseException], message: str, where: str) -> bool:
+        """Record a warning; return whether it was forced visible by us (so: not shown)."""
+        if issubclass(category, RuntimeWarning) and _UNAWAITED.search(message):
+            self._records.unawaited.append(message + where)
+            return self._forced_unawaited
+        if issubclass(category, ResourceWarning):
+            self._records.resources.append(message + where)
+            return self._forced_resource
+        return False
+
+    def _show(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        forced = self._record(category, str(message), f" ({filename}:{lineno})")
+        if not forced and self._previous_show is not None:
+            self._previous_show(message, category, filename, lineno, file, line)
+
+    def _unraisable(self, unraisable: Any) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, Warning):
+            self._record(type(exc), str(exc), "")
+        if self._previous_hook is not None:
+            self._previous_hook(unraisable)
+
+
+class LoopGuard:
+    """Give a test its event loop and take it down completely.
+
+    ``start()`` (or ``with LoopGuard() as loop:``) creates the loop, makes it the thread's
+    current loop and starts recording what the checks need; ``assert_clean(checks)`` fails
+    with every leaked item; ``close()`` cancels leftover tasks, shuts down async generators
+    and the default executor, closes the loop and restores the thread's previous current
+    loop, the policy and the warning filters exactly.
+
+    Guards used in one thread must nest (close the last started first), like
+    ``warnings.catch_warnings``, whose state they save and restore.
+
+    Args:
+        loop_factory: Zero-argument callable returning a new loop (e.g.
+            ``uvloop.new_event_loop``). None means ``asyncio.new_event_loop()``, which still
+            honours an installed policy on Python ≤ 3.15.
+        use_default_loop: Use the thread's current loop (the one ``asyncio.set_event_loop``
+            installed, read without side effects) and never close it. If the thread has no
+            current loop, a new one from ``asyncio.new_event_loop()`` is created, made
+            current and left current and open after ``close()``, so later tests share it.
+            This is the same on every Python (on 3.14+ there is no implicit default loop).
+        debug: Loop debug mode; None leaves the loop's own default, which follows
+            ``PYTHONASYNCIODEBUG`` and ``-X dev``.
+        forbid_get_event_loop: Forbid ``asyncio.get_event_loop()`` outside the running loop
+            while the guard is active (see `forbid_get_event_loop`).
+
+    Raises:
+        ValueError: Both ``loop_factory`` and ``use_default_loop`` were given.
+        TypeError: ``loop_factory`` is not callable.
+    """
+
+    def __init__(
+        self,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+        *,
+        use_default_loop: bool = False,
+        debug: bool | None = None,
+        forbid_get_event_loop: bool = False,
+    ) -> None:
+        if loop_factory is not None and not callable(loop_factory):
+            raise TypeError(f"loop_factory must be a zero-argument callable, got {loop_factory!r}")
+        if loop_factory is not None and use_default_loop:
+            raise ValueError(
+                "use_default_loop=True uses the thread's current loop; "
+                f"do not also pass loop_factory={loop_factory!r}"
+            )
+        self._loop_factory = loop_factory
+        self._use_default_loop = use_default_loop
+        self._debug = debug
+        self._forbid = forbid_get_event_loop
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._state = "new"
+        self._owns_loop = False
+        self._keep_current = False
+        self._previous: _compat.CurrentLoopState | None = None
+        self._previous_debug: bool | None = None
+        self._previous_handler: Any = None
+        self._forbidder: _forbid.ForbidGetEventLoop | None = None
+        self._warnings: _WarningRecorder | None = None
+        self._baselines: dict[str, Any] = {}
+        self._reported: set[int] = set()
+        self.records = Records()
+
+    def __repr__(self) -> str:
+        return f"<LoopGuard {self._state} loop={self._loop!r}>"
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The guarded loop.
+
+        Raises:
+            RuntimeError: The guard was not started.
+        """
+        if self._loop is None:
+            raise RuntimeError("LoopGuard has no loop: call start() (or use it with `with`)")
+        return self._loop
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> asyncio.AbstractEventLoop:
+        """Create (or adopt) the loop, make it current and start recording.
+
+        Returns:
+            The loop.
+
+        Raises:
+            RuntimeError: Already started, already closed, or called while a loop is running
+                in this thread.
+        """
+        if self._state != "new":
+            raise RuntimeError(f"LoopGuard.start() can be called once; this guard is {self._state}")
+        if _compat.running_loop() is not None:
+            raise RuntimeError(
+                "LoopGuard.start() cannot be called while an event loop is running in this "
+                "thread; start the guard from synchronous code"
+            )
+        self._state = "started"
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self.loop
+
+    def _start(self) -> None:
+        self._previous = _compat.capture_current_loop()
+        if self._use_default_loop:
+            current = self._previous.loop
+            if current is not None and not current.is_closed():
+                self._loop = current
+            else:
+                self._loop = asyncio.new_event_loop()
+                self._keep_current = True
+        else:
+            factory = self._loop_factory or asyncio.new_event_loop
+            loop: object = factory()
+            if not isinstance(loop, asyncio.AbstractEventLoop):
+                raise TypeError(
+                    f"loop_factory {factory!r} returned {loop!r}, not an asyncio event loop"
+                )
+            self._loop = loop
+            self._owns_loop = True
+        loop = self.loop
+        _guards[loop] = self
+        if self._debug is not None:
+            self._previous_debug = loop.get_debug()
+            loop.set_debug(self._debug)
+        _compat.set_current_loop(loop)
+        self._previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self._record_exception)
+        self._warnings = _WarningRecorder(self.records)
+        self._warnings.install()
+        _forbid.add_recorder(self.records.violations)
+        if self._forbid:
+            self._forbidder = _forbid.ForbidGetEventLoop()
+            self._forbidder.__enter__()
+        self._baselines = run_before_hooks(loop)
+        self.begin_test()
+
+    def begin_test(self) -> None:
+        """Mark the start of the test body for the ``unused_loop`` check.
+
+        ``start()`` calls it; a test runner that runs setUp on the loop calls it again after
+        setUp, so only the test (and tearDown) counts as "using the loop".
+        """
+        loop = self.loop
+        self.records.loop_ran = False
+
+        def mark_ran() -> None:
+            self.records.loop_ran = True
+
+        # A callback that runs at the loop's next iteration, whichever loop implementation.
+        loop.call_soon(mark_ran)
+
+    def _record_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.records.exceptions.append(context)
+
+    def __enter__(self) -> asyncio.AbstractEventLoop:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def check(self, checks: Mapping[str, bool]) -> list[Finding]:
+        """Run the enabled ``checks`` and return one `Finding` per leaked item.
+
+        Call it after the test and its tearDown, before cleanups and `close` (which cancels
+        what the checks look for). Unknown names raise TypeError.
+        """
+        loop = self.loop
+        if any(checks.get(name) for name in GC_CHECKS):
+            # Finalizers report unretrieved task exceptions, unawaited coroutines and
+            # unclosed resources only once the objects are collected.
+            gc.collect()
+        findings = run_checks(loop, checks, baselines=self._baselines, records=self.records)
+        if checks.get("loop_exceptions"):
+            self._reported.update(id(ctx) for ctx in self.records.exceptions)
+        return findings
+
+    def assert_clean(self, checks: Mapping[str, bool]) -> None:
+        """Run `check` and raise if anything leaked.
+
+        Raises:
+            LeakError: An AssertionError whose message names every leaked item.
+        """
+        findings = self.check(checks)
+        if findings:
+            raise LeakError(findings)
+
+    # --- teardown ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Tear everything down and restore the previous state (idempotent).
+
+        Leftover tasks are cancelled and awaited; their exceptions go to the loop's exception
+        handler. Then async generators and the default executor are shut down, the previous
+        current loop, policy, warning filters and hooks are restored and the loop is closed
+        (unless it is the thread's default loop, see ``use_default_loop``). Every step runs
+        even if an earlier one raised; the first error is re-raised at the end.
+
+        Raises:
+            RuntimeError: Called from inside the guarded loop while it runs.
+        """
+        if self._state == "closed":
+            return
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            raise RuntimeError("LoopGuard.close() cannot be called while its loop is running")
+        self._state = "closed"
+        errors: list[BaseException] = []
+
+        def step(action: Callable[[], object]) -> None:
+            try:
+                action()
+            except BaseException as exc:
+                errors.append(exc)
+
+        if loop is not None and not loop.is_closed():
+            step(self._cancel_tasks)
+            if self._owns_loop:
+                step(lambda: loop.run_until_complete(loop.shutdown_asyncgens()))
+                step(lambda: loop.run_until_complete(loop.shutdown_default_executor()))
+        if self._forbidder is not None:
+            step(lambda: self._forbidder.__exit__(None, None, None) if self._forbidder else None)
+        _forbid.remove_recorder(self.records.violations)
+        if loop is not None:
+            step(lambda: self._restore_handler(loop))
+            if self._previous_debug is not None:
+                step(lambda: loop.set_debug(bool(self._previous_debug)))
+            _guards.pop(loop, None)
+        if self._previous is not None and not self._keep_current:
+            previous = self._previous
+            step(lambda: _compat.restore_current_loop(previous))
+        if loop is not None and self._owns_loop:
+            step(loop.close)
+        if self._warnings is not None:
+            step(self._warnings.uninstall)
+        if errors:
+            raise errors[0]
+
+    def _cancel_tasks(self) -> None:
+        loop = self.loop
+        before = self._baselines.get("leftover_tasks") or set()
+        tasks = [t for t in asyncio.all_tasks(loop) if t not in before and not t.done()]
+        if not tasks:
+            return
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        for task in tasks:
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if exc is not None:
+                loop.call_exception_handler(
+                    {
+                        "message": "unhandled exception during test shutdown",
+                        "exception": exc,
+                        "task": task,
+                    }
+                )
+
+    def _restore_handler(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop.get_exception_handler() == self._record_exception:
+            loop.set_exception_handler(self._previous_handler)
+        # What no enabled check reported still deserves the usual log line.
+        for context in self.records.exceptions:
+            if id(context) not in self._reported:
+                loop.call_exception_handler(context)

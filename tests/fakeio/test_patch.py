@@ -1,0 +1,365 @@
+"""patch with scopes: GLOBAL, LIMITED, fresh mocks per call, patch.dict, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from aiotestkit_fakeio import (
+    DEFAULT,
+    GLOBAL,
+    LIMITED,
+    CoroutineMock,
+    MagicMock,
+    PatchScope,
+    patch,
+)
+
+from . import _targets
+
+TARGET = "tests.fakeio._targets"
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def observe_fetch(seen: list[str], started: asyncio.Event) -> None:
+    """A bystander task: records whether it sees the real fetch."""
+    started.set()
+    for _ in range(3):
+        seen.append("real" if _targets.fetch.__module__ == TARGET else "patched")
+        await asyncio.sleep(0)
+
+
+class TestMockSelection:
+    def test_coroutine_target_gets_a_coroutine_mock(self) -> None:
+        with patch(f"{TARGET}.fetch") as mock:
+            assert isinstance(mock, CoroutineMock)
+            assert _targets.fetch is mock
+        assert inspect.iscoroutinefunction(_targets.fetch)
+        with patch(f"{TARGET}.compute") as mock:
+            assert isinstance(mock, MagicMock)
+            assert not isinstance(mock, CoroutineMock)
+
+    def test_class_is_chosen_when_the_patch_starts(self) -> None:
+        patcher = patch(f"{TARGET}.compute")
+        with patch.object(_targets, "compute", _targets.fetch):
+            with patcher as mock:
+                assert isinstance(mock, CoroutineMock)
+
+    def test_spec_and_autospec(self) -> None:
+        with patch.object(_targets, "Service", autospec=True) as klass:
+            instance = klass()
+            assert isinstance(instance.call, CoroutineMock)
+            run(instance.call())
+            instance.call.assert_awaited_once_with()
+        with patch.object(_targets.Service, "call", autospec=True) as method:
+            assert isinstance(method, CoroutineMock)
+            service = _targets.Service()
+            method.return_value = "mocked"
+            assert run(service.call()) == "mocked"
+            method.assert_awaited_once_with(service)  # bound like a function, as the stdlib's
+            with pytest.raises(TypeError):
+                service.call("extra")  # type: ignore[call-arg, unused-coroutine]
+        with patch.object(_targets, "Service", spec=True) as klass:
+            assert isinstance(klass.call, CoroutineMock)
+
+    def test_new_and_new_callable(self) -> None:
+        with patch(f"{TARGET}.compute", new="replacement") as value:
+            assert value == "replacement"
+            assert vars(_targets)["compute"] == "replacement"
+        with patch(f"{TARGET}.compute", new_callable=list) as value:
+            assert value == []
+        with pytest.raises(ValueError, match="new_callable"):
+            patch(f"{TARGET}.compute", new=1, new_callable=list)
+
+    def test_start_stop_and_stopall(self) -> None:
+        patcher = patch.object(_targets, "compute")
+        mock = patcher.start()
+        assert _targets.compute is mock
+        patcher.stop()
+        assert _targets.compute() == "real"
+        patch.object(_targets, "compute").start()
+        patch.dict(_targets.CONFIG, {"mode": "x"}).start()
+        patch.multiple(_targets, compute=patch.object, fetch=patch.object).start()
+        patch.stopall()
+        assert _targets.compute() == "real"
+        assert _targets.CONFIG == {"mode": "real"}
+        assert _targets.fetch.__module__ == TARGET
+
+
+class TestDecoratingFunctions:
+    def test_sync_function_like_the_stdlib(self) -> None:
+        @patch(f"{TARGET}.compute")
+        @patch.object(_targets, "fetch")
+        def function(fetch_mock: Any, compute_mock: Any, extra: int) -> int:
+            assert _targets.fetch is fetch_mock
+            assert _targets.compute is compute_mock
+            assert isinstance(fetch_mock, CoroutineMock)
+            return extra
+
+        assert function(extra=3) == 3
+        assert _targets.compute() == "real"
+
+    def test_class_decoration_patches_test_methods(self) -> None:
+        @patch.object(_targets, "compute", new="patched")
+        class Tests:
+            def test_one(self) -> Any:
+                return _targets.compute
+
+            def helper(self) -> Any:
+                return _targets.compute
+
+        assert Tests().test_one() == "patched"
+        assert Tests().helper() is _targets.compute
+
+    def test_fresh_mock_for_every_call(self) -> None:
+        @patch(f"{TARGET}.fetch")
+        async def uses(mock: Any) -> Any:
+            await _targets.fetch("u")
+            mock.assert_awaited_once_with("u")
+            return mock
+
+        first, second = run(uses()), run(uses())
+        assert first is not second
+        assert inspect.iscoroutinefunction(uses)
+
+    def test_global_is_visible_to_other_tasks(self) -> None:
+        @patch(f"{TARGET}.fetch", scope=GLOBAL)
+        async def patched(seen: list[str], started: asyncio.Event, mock: Any) -> None:
+            await started.wait()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+
+        async def main() -> list[str]:
+            seen: list[str] = []
+            started = asyncio.Event()
+            await asyncio.gather(patched(seen, started), observe_fetch(seen, started))
+            return seen
+
+        assert "patched" in run(main())
+        assert _targets.fetch.__module__ == TARGET
+
+    def test_limited_is_invisible_to_other_tasks(self) -> None:
+        inside: list[bool] = []
+
+        @patch(f"{TARGET}.fetch", scope=LIMITED)
+        async def patched(started: asyncio.Event, mock: Any) -> Any:
+            await started.wait()
+            for _ in range(3):
+                inside.append(_targets.fetch is mock)
+                await asyncio.sleep(0)
+            await _targets.fetch("x")
+            return mock
+
+        async def main() -> tuple[list[str], Any]:
+            seen: list[str] = []
+            started = asyncio.Event()
+            mock, _ = await asyncio.gather(patched(started), observe_fetch(seen, started))
+            return seen, mock
+
+        seen, mock = run(main())
+        assert seen == ["real"] * 3
+        assert inside == [True] * 3
+        mock.assert_awaited_once_with("x")
+
+    def test_overlapping_limited_invocations(self) -> None:
+        @patch(f"{TARGET}.compute", scope=LIMITED)
+        async def worker(delay: int, mock: Any) -> Any:
+            mock.return_value = f"mock {delay}"
+            results = []
+            for _ in range(delay):
+                results.append(_targets.compute())
+                await asyncio.sleep(0)
+            return mock, results
+
+        async def main() -> list[Any]:
+            return list(await asyncio.gather(worker(2), worker(4), worker(3)))
+
+        outcomes = run(main())
+        mocks = [mock for mock, _ in outcomes]
+        assert len({id(m) for m in mocks}) == 3
+        for (mock, results), delay in zip(outcomes, (2, 4, 3), strict=True):
+            assert results == [f"mock {delay}"] * delay
+            assert mock.call_count == delay
+        assert _targets.compute() == "real"
+
+    def test_overlapping_global_invocations_end_in_any_order(self) -> None:
+        @patch(f"{TARGET}.compute")
+        @patch.dict(_targets.CONFIG, {"mode": "global"})
+        async def worker(delay: int, mock: Any) -> Any:
+            mock.return_value = delay
+            for _ in range(delay):
+                await asyncio.sleep(0)
+            # The latest call's mock is on top while it runs.
+            return _targets.compute()
+
+        async def main() -> list[Any]:
+            # The first call ends first: the stdlib would then restore the wrong value.
+            return list(await asyncio.gather(worker(1), worker(3)))
+
+        assert run(main()) == [3, 3]
+        assert _targets.compute() == "real"
+        assert _targets.CONFIG == {"mode": "real"}
+
+    def test_limited_cancellation_and_exceptions_propagate(self) -> None:
+        @patch(f"{TARGET}.compute", scope=LIMITED)
+        async def failing(mock: Any) -> None:
+            await asyncio.sleep(0)
+            raise KeyError("inner")
+
+        with pytest.raises(KeyError):
+            run(failing())
+
+        caught: list[bool] = []
+
+        @patch(f"{TARGET}.compute", scope=LIMITED)
+        async def cancelled(mock: Any) -> None:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                caught.append(_targets.compute is mock)
+                raise
+
+        async def main() -> None:
+            task = asyncio.ensure_future(cancelled())
+            await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        run(main())
+        assert caught == [True]
+        assert _targets.compute() == "real"
+
+    def test_limited_generator(self) -> None:
+        @patch(f"{TARGET}.compute", new="patched", scope=LIMITED)
+        def generator() -> Generator[Any, Any, str]:
+            received = yield _targets.compute
+            assert received == "sent"
+            yield _targets.compute
+            return "done"
+
+        gen = generator()
+        assert next(gen) == "patched"
+        assert _targets.compute() == "real"
+        assert gen.send("sent") == "patched"
+        with pytest.raises(StopIteration):
+            next(gen)
+        assert inspect.isgeneratorfunction(generator)
+
+    def test_patch_multiple_passes_keywords(self) -> None:
+        @patch.multiple(TARGET, compute=DEFAULT, fetch=DEFAULT, scope=LIMITED)
+        async def uses(compute: Any, fetch: Any) -> None:
+            assert isinstance(fetch, CoroutineMock)
+            assert _targets.compute is compute
+            await asyncio.sleep(0)
+            assert _targets.fetch is fetch
+
+        run(uses())
+
+
+class TestPatchDict:
+    def test_global(self) -> None:
+        @patch.dict(_targets.CONFIG, {"mode": "patched"})
+        async def uses() -> str:
+            await asyncio.sleep(0)
+            return _targets.CONFIG["mode"]
+
+        assert run(uses()) == "patched"
+        assert _targets.CONFIG == {"mode": "real"}
+
+    def test_limited_keeps_own_changes_and_hides_them_from_others(self) -> None:
+        outside: list[str] = []
+
+        @patch.dict(_targets.CONFIG, {"mode": "limited"}, scope=LIMITED)
+        async def uses() -> list[str]:
+            views = [_targets.CONFIG["mode"]]
+            _targets.CONFIG["own"] = "kept"
+            await asyncio.sleep(0)
+            outside.append(_targets.CONFIG["mode"])  # not seen: we're running
+            views.append(_targets.CONFIG["own"])
+            return views
+
+        async def main() -> list[str]:
+            async def other() -> None:
+                outside.append(_targets.CONFIG.get("own", "absent"))
+
+            views, _ = await asyncio.gather(uses(), other())
+            return list(views)
+
+        assert run(main()) == ["limited", "kept"]
+        assert outside == ["absent", "limited"]
+        assert _targets.CONFIG == {"mode": "real"}
+
+    def test_stacked_global_and_limited_on_one_dict(self) -> None:
+        seen_by_others: list[dict[str, str]] = []
+
+        @patch.dict(_targets.CONFIG, {"global": "g"})
+        @patch.dict(_targets.CONFIG, {"limited": "l"}, scope=LIMITED)
+        async def uses() -> dict[str, str]:
+            await asyncio.sleep(0)
+            return dict(_targets.CONFIG)
+
+        async def main() -> dict[str, str]:
+            async def other() -> None:
+                seen_by_others.append(dict(_targets.CONFIG))
+
+            result, _ = await asyncio.gather(uses(), other())
+            return dict(result)
+
+        assert run(main()) == {"mode": "real", "global": "g", "limited": "l"}
+        assert seen_by_others == [{"mode": "real", "global": "g"}]
+        assert _targets.CONFIG == {"mode": "real"}
+
+    def test_dotted_name_and_clear(self) -> None:
+        with patch.dict(f"{TARGET}.CONFIG", {"a": "b"}, clear=True):
+            assert _targets.CONFIG == {"a": "b"}
+        assert _targets.CONFIG == {"mode": "real"}
+
+
+class TestBadInput:
+    def test_unknown_scope(self) -> None:
+        with pytest.raises(TypeError, match="'limited'"):
+            patch(f"{TARGET}.compute", scope="limited")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="None"):
+            patch.dict({}, scope=None)  # type: ignore[arg-type]
+        assert set(PatchScope) == {GLOBAL, LIMITED}
+
+    def test_limited_needs_a_coroutine_or_generator_function(self) -> None:
+        with pytest.raises(TypeError, match=r"scope=LIMITED.*compute"):
+            patch.object(_targets, "compute", scope=LIMITED)(_targets.compute)
+
+    def test_target_must_be_dotted(self) -> None:
+        with pytest.raises(TypeError, match="valid target"):
+            patch("nodots")
+
+
+@patch(f"{TARGET}.compute")
+@patch.object(_targets, "fetch", scope=LIMITED)
+async def test_pytest_does_not_take_mocks_for_fixtures(fetch: Any, compute: Any) -> None:
+    # Run by pytest-asyncio: the mock arguments are not looked up as fixtures.
+    assert isinstance(fetch, CoroutineMock)
+    assert _targets.compute is compute
+
+
+test_pytest_does_not_take_mocks_for_fixtures = pytest.mark.asyncio(
+    test_pytest_does_not_take_mocks_for_fixtures
+)
+
+
+def test_mixing_with_the_stdlib_patch_is_refused() -> None:
+    import unittest.mock
+
+    def function(a: Any, b: Any) -> None:
+        pass
+
+    with pytest.raises(TypeError, match=r"both unittest\.mock\.patch and aiotestkit"):
+        patch(f"{TARGET}.compute")(unittest.mock.patch(f"{TARGET}.fetch")(function))
+    with pytest.raises(TypeError, match=r"both unittest\.mock\.patch and aiotestkit"):
+        unittest.mock.patch(f"{TARGET}.fetch")(patch(f"{TARGET}.compute")(function))

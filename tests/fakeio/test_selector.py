@@ -1,0 +1,233 @@
+"""Fake file descriptors, file mocks and the TestSelector inside a real selector loop."""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import socket
+import ssl
+import sys
+import threading
+import unittest
+
+import pytest
+
+from aiotestkit_fakeio import (
+    FileDescriptor,
+    FileMock,
+    SocketMock,
+    SSLSocketMock,
+    TestSelector,
+    fd,
+    isfilemock,
+    new_fakeio_loop,
+    set_read_ready,
+    set_write_ready,
+)
+
+from ._support import FakeIOTestCase
+
+
+class TestFileDescriptor(unittest.TestCase):
+    def test_fake_fds_are_unique_and_far_above_real_ones(self) -> None:
+        first, second = FileDescriptor(), FileDescriptor()
+        assert first != second
+        assert min(first, second) >= 1 << 30
+        assert isinstance(first, int)
+        assert repr(first) == f"FileDescriptor({int(first)})"
+
+    def test_a_small_explicit_value_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="got 3"):
+            FileDescriptor(3)
+
+    def test_fd_and_isfilemock(self) -> None:
+        mock = FileMock()
+        assert isinstance(mock.fileno(), FileDescriptor)
+        assert fd(mock) == mock.fileno()
+        assert fd(7) == 7
+        assert isfilemock(mock)
+        assert isfilemock(mock.fileno())
+        assert not isfilemock(7)
+        assert not isfilemock(object())
+        with pytest.raises(ValueError, match="has no file descriptor"):
+            fd(object())
+        with socket.socket() as real:
+            assert not isfilemock(real)
+            assert fd(real) == real.fileno()
+
+    def test_each_file_mock_has_its_own_fd(self) -> None:
+        assert FileMock().fileno() != FileMock().fileno()
+
+
+class TestSocketMockDefaults(unittest.TestCase):
+    def test_is_a_socket_with_what_asyncio_needs(self) -> None:
+        sock = SocketMock()
+        assert isinstance(sock, socket.socket)
+        assert (sock.family, sock.type, sock.proto) == (
+            socket.AF_INET,
+            socket.SOCK_STREAM,
+            socket.IPPROTO_TCP,
+        )
+        assert sock.gettimeout() == 0.0
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+        assert sock.send(b"abc") == 3
+        assert sock.sendmsg([b"ab", b"cde"]) == 5
+        assert sock.sendto(b"abcd", ("127.0.0.1", 1)) == 4
+        with pytest.raises(BlockingIOError):
+            sock.recv(10)
+        with pytest.raises(BlockingIOError):
+            sock.recv_into(bytearray(10))
+        conn, _address = sock.accept()
+        assert isinstance(conn, SocketMock)
+        sock.send.assert_called_once_with(b"abc")
+
+    def test_configuring_wins_over_defaults(self) -> None:
+        sock = SocketMock(type=socket.SOCK_DGRAM)
+        assert sock.type == socket.SOCK_DGRAM
+        sock.recv.return_value = b"configured"
+        assert sock.recv(100) == b"configured"
+        sock.send.return_value = 1
+        assert sock.send(b"abc") == 1
+        sock.recv.side_effect = [b"a", b"b"]
+        assert [sock.recv(1), sock.recv(1)] == [b"a", b"b"]
+
+    def test_ssl_socket_mock(self) -> None:
+        sock = SSLSocketMock()
+        assert isinstance(sock, ssl.SSLSocket)
+        assert isinstance(sock.context, ssl.SSLContext)
+        assert sock.version() == "TLSv1.3"
+        assert isfilemock(sock)
+
+
+class TestTestSelector(unittest.TestCase):
+    def test_fake_files_stay_out_of_the_wrapped_selector(self) -> None:
+        wrapped = selectors.DefaultSelector()
+        selector = TestSelector(wrapped)
+        assert selector.wrapped is wrapped
+        mock = FileMock()
+        real_a, real_b = socket.socketpair()
+        try:
+            key = selector.register(mock, selectors.EVENT_READ, "data")
+            assert key.fd == mock.fileno()
+            selector.register(real_a, selectors.EVENT_READ)
+            assert set(wrapped.get_map()) == {real_a.fileno()}
+            assert selector.get_key(mock) is key
+            assert selector.get_key(mock.fileno()) is key
+            assert selector.get_map().get(int(mock.fileno())) is key
+            assert selector.get_key(real_a).fd == real_a.fileno()
+            assert len(selector.get_map()) == 2
+            assert set(selector.get_map()) == {mock.fileno(), real_a.fileno()}
+            with pytest.raises(KeyError):
+                selector.register(mock, selectors.EVENT_READ)
+            modified = selector.modify(mock, selectors.EVENT_WRITE, "other")
+            assert (modified.events, modified.data) == (selectors.EVENT_WRITE, "other")
+            with pytest.raises(ValueError, match="Invalid events"):
+                selector.modify(mock, 0)
+            assert selector.select(0) == []
+            real_b.send(b"x")
+            assert [k.fileobj for k, _ in selector.select(0)] == [real_a]
+            selector.unregister(mock)
+            with pytest.raises(KeyError):
+                selector.unregister(mock)
+            with pytest.raises(KeyError):
+                selector.get_key(mock)
+            assert selector.get_map().get(mock) is None
+        finally:
+            selector.close()
+            real_a.close()
+            real_b.close()
+
+    def test_readiness_is_one_shot_and_waits_for_a_listener(self) -> None:
+        with TestSelector() as selector:
+            mock = FileMock()
+            selector._mark_ready(mock, selectors.EVENT_READ)
+            assert selector.select(0) == []  # nobody listens yet: kept pending
+            key = selector.register(mock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+            assert selector.select(0) == [(key, selectors.EVENT_READ)]
+            assert selector.select(0) == []
+
+    def test_new_fakeio_loop(self) -> None:
+        loop = new_fakeio_loop()
+        try:
+            assert isinstance(loop, asyncio.SelectorEventLoop)
+            selector = loop._selector  # type: ignore[attr-defined]
+            assert isinstance(selector, TestSelector)
+            # The loop's own self-pipe went to the real selector.
+            assert len(selector.wrapped.get_map()) == 1
+        finally:
+            loop.close()
+
+
+class TestReadiness(FakeIOTestCase):
+    async def test_add_reader_and_add_writer_with_file_mocks(self) -> None:
+        mock = FileMock()
+        events: list[str] = []
+        readable = asyncio.Event()
+
+        def on_read() -> None:
+            events.append("read")
+            readable.set()
+
+        self.loop.add_reader(mock, on_read)
+        self.loop.add_writer(mock.fileno(), events.append, "write")
+        await asyncio.sleep(0)
+        assert events == []
+        set_read_ready(mock, self.loop)
+        await readable.wait()
+        assert events == ["read"]
+        set_write_ready(mock)  # the running loop by default
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert events == ["read", "write"]
+        assert self.loop.remove_reader(mock)
+        assert self.loop.remove_writer(mock)
+        assert not self.loop.remove_reader(mock)
+
+    async def test_readiness_set_from_another_thread_wakes_a_blocked_loop(self) -> None:
+        mock = FileMock()
+        readable = asyncio.Event()
+        self.loop.add_reader(mock, readable.set)
+        thread = threading.Thread(target=set_read_ready, args=(mock, self.loop))
+        thread.start()
+        await asyncio.wait_for(readable.wait(), 5)
+        thread.join()
+        self.loop.remove_reader(mock)
+
+    async def test_set_read_ready_on_a_real_registered_socket(self) -> None:
+        a, b = socket.socketpair()
+        try:
+            fired = asyncio.Event()
+            self.loop.add_reader(a, fired.set)
+            set_read_ready(a, self.loop)
+            await asyncio.wait_for(fired.wait(), 5)
+            self.loop.remove_reader(a)
+        finally:
+            a.close()
+            b.close()
+
+
+def test_a_plain_selector_loop_is_refused() -> None:
+    loop = asyncio.SelectorEventLoop()
+    try:
+        with pytest.raises(TypeError, match=r"SelectorEventLoop.*new_fakeio_loop"):
+            set_read_ready(FileMock(), loop)
+    finally:
+        loop.close()
+
+
+def test_a_closed_loop_is_reported() -> None:
+    loop = new_fakeio_loop()
+    loop.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        set_write_ready(FileMock(), loop)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not available on Windows")
+def test_uvloop_is_refused() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    loop = uvloop.new_event_loop()
+    try:
+        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+            set_read_ready(FileMock(), loop)
+    finally:
+        loop.close()

@@ -1,0 +1,367 @@
+"""Each built-in check, check_loop and custom checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import selectors
+import socket
+import sys
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from aiotestkit_loopguard import (
+    CheckContext,
+    Finding,
+    LoopGuard,
+    check_loop,
+    fail_on,
+    known_checks,
+    register_check,
+    resolve_checks,
+    strict,
+    unregister_check,
+)
+
+
+def only(name: str) -> dict[str, bool]:
+    return {name: True}
+
+
+def names(findings: Iterable[Finding]) -> list[str]:
+    return [finding.name for finding in findings]
+
+
+@pytest.fixture
+def guard() -> Iterator[LoopGuard]:
+    g = LoopGuard()
+    g.start()
+    yield g
+    g.close()
+
+
+def test_unused_loop(guard: LoopGuard) -> None:
+    assert names(guard.check(only("unused_loop"))) == ["unused_loop"]
+    guard.loop.run_until_complete(asyncio.sleep(0))
+    assert guard.check(only("unused_loop")) == []
+    guard.begin_test()  # e.g. after setUp ran on the loop
+    assert "did not run" in guard.check(only("unused_loop"))[0].message
+
+
+def test_active_handles(guard: LoopGuard) -> None:
+    loop = guard.loop
+    loop.call_later(5, print, "x").cancel()  # cancelled timers are fine
+    assert guard.check(only("active_handles")) == []
+    handle = loop.call_later(5, print, "x")
+    [finding] = guard.check(only("active_handles"))
+    assert "pending timer" in finding.message
+    assert "print" in finding.message
+    handle.cancel()
+    assert guard.check(only("active_handles")) == []
+
+
+def test_active_handles_names_where_the_timer_was_created() -> None:
+    with LoopGuard(debug=True) as loop:
+        loop.call_later(5, print)
+        [finding] = check_loop(loop, active_handles=True)
+        assert f"created at {__file__}" in finding.message
+        for handle in list(loop._scheduled):  # type: ignore[attr-defined]
+            handle.cancel()
+
+
+def test_active_selector_callbacks_real_fd(guard: LoopGuard) -> None:
+    loop = guard.loop
+    a, b = socket.socketpair()
+    try:
+        loop.add_reader(a, print)
+        loop.add_writer(b, print)
+        found = guard.check(only("active_selector_callbacks"))
+        assert len(found) == 2
+        assert "add_reader(" in found[0].message
+        assert "add_writer(" in found[1].message
+        loop.remove_reader(a)
+        loop.remove_writer(b)
+        assert guard.check(only("active_selector_callbacks")) == []
+    finally:
+        a.close()
+        b.close()
+
+
+class FakeFd(int):
+    """A fake fd as the CONTRACT describes (>= 1 << 30, never reaches the OS)."""
+
+    def __hash__(self) -> int:
+        return hash(("fake", int(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FakeFd) and int(self) == int(other)
+
+
+class OuterSelector(selectors.BaseSelector):
+    """A minimal stand-in for fakeio's TestSelector: fake fds stay in its own map."""
+
+    def __init__(self) -> None:
+        self.wrapped = selectors.DefaultSelector()
+        self._fake: dict[Any, selectors.SelectorKey] = {}
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        if isinstance(fileobj, FakeFd):
+            key = selectors.SelectorKey(fileobj, fileobj, events, data)
+            self._fake[fileobj] = key
+            return key
+        return self.wrapped.register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        if isinstance(fileobj, FakeFd):
+            return self._fake.pop(fileobj)
+        return self.wrapped.unregister(fileobj)
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        return self.wrapped.select(0 if self._fake else timeout)
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        return self._fake
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        if isinstance(fileobj, FakeFd):
+            return self._fake[fileobj]
+        return self.wrapped.get_key(fileobj)
+
+    def close(self) -> None:
+        self.wrapped.close()
+
+
+def test_active_selector_callbacks_fake_fd() -> None:
+    with LoopGuard(lambda: asyncio.SelectorEventLoop(OuterSelector())) as loop:
+        fake = FakeFd((1 << 30) + 3)
+        loop.add_reader(fake, print)
+        [finding] = check_loop(loop, active_selector_callbacks=True)
+        assert "add_reader(1073741827" in finding.message
+        loop.remove_reader(fake)
+        assert check_loop(loop, active_selector_callbacks=True) == []
+
+
+def test_leftover_tasks(guard: LoopGuard) -> None:
+    loop = guard.loop
+
+    async def waits_forever() -> None:
+        await asyncio.Event().wait()
+
+    task = loop.create_task(waits_forever(), name="the-leak")
+    loop.run_until_complete(asyncio.sleep(0))
+    [finding] = guard.check(only("leftover_tasks"))
+    assert "the-leak" in finding.message
+    assert "waits_forever" in finding.message
+    assert f"defined at {__file__}" in finding.message
+    assert "awaiting" in finding.message or "wait" in finding.message
+    task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    assert guard.check(only("leftover_tasks")) == []
+
+
+def test_leftover_tasks_creation_site_in_debug_mode() -> None:
+    with LoopGuard(debug=True) as loop:
+        loop.create_task(asyncio.sleep(10))
+        [finding] = check_loop(loop, leftover_tasks=True)
+        assert f"created at {__file__}" in finding.message
+
+
+def test_leftover_tasks_never_reports_the_calling_task(guard: LoopGuard) -> None:
+    async def body() -> list[Finding]:
+        return guard.check(only("leftover_tasks"))
+
+    assert guard.loop.run_until_complete(body()) == []
+
+
+def test_loop_exceptions_failing_callback(guard: LoopGuard) -> None:
+    def broken() -> None:
+        raise ValueError("callback broke")
+
+    guard.loop.call_soon(broken)
+    guard.loop.run_until_complete(asyncio.sleep(0))
+    [finding] = guard.check(only("loop_exceptions"))
+    assert "Exception in callback" in finding.message
+    assert "ValueError: callback broke" in finding.message
+
+
+def test_loop_exceptions_task_exception_never_retrieved(guard: LoopGuard) -> None:
+    async def fails() -> None:
+        raise KeyError("lost")
+
+    guard.loop.create_task(fails())
+    guard.loop.run_until_complete(asyncio.sleep(0))
+    [finding] = guard.check(only("loop_exceptions"))
+    assert "Task exception was never retrieved" in finding.message
+    assert "KeyError" in finding.message
+
+
+def test_unreported_loop_exceptions_are_still_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with LoopGuard() as loop:
+        loop.call_soon(lambda: 1 / 0)
+        loop.run_until_complete(asyncio.sleep(0))
+    assert "ZeroDivisionError" in caplog.text
+
+
+def test_reported_loop_exceptions_are_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+    with LoopGuard() as loop:
+        loop.call_soon(lambda: 1 / 0)
+        loop.run_until_complete(asyncio.sleep(0))
+        guard_findings = check_loop(loop, loop_exceptions=True)
+    assert names(guard_findings) == ["loop_exceptions"]
+    assert "ZeroDivisionError" not in caplog.text
+
+
+async def never_awaited() -> None:
+    pass  # pragma: no cover
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+def test_unawaited_coroutines_when_warnings_are_ignored(guard: LoopGuard) -> None:
+    never_awaited()  # type: ignore[unused-coroutine]
+    [finding] = guard.check(only("unawaited_coroutines"))
+    assert "never_awaited' was never awaited" in finding.message
+
+
+def test_unawaited_coroutines_under_w_error_still_reach_the_previous_hook() -> None:
+    seen: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = seen.append
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with LoopGuard() as loop:
+                never_awaited()  # type: ignore[unused-coroutine]
+                [finding] = check_loop(loop, unawaited_coroutines=True)
+        assert "was never awaited" in finding.message
+        assert len(seen) == 1  # the error still went where -W error sends it
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_unawaited_coroutines_shown_warnings_are_still_shown() -> None:
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")
+        with LoopGuard() as loop:
+            never_awaited()  # type: ignore[unused-coroutine]
+            gc.collect()
+            assert names(check_loop(loop, unawaited_coroutines=True)) == ["unawaited_coroutines"]
+    assert any("never awaited" in str(w.message) for w in shown)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_unclosed_resources(guard: LoopGuard) -> None:
+    sock = socket.socket()
+    del sock
+    [finding] = guard.check(only("unclosed_resources"))
+    assert "unclosed <socket.socket" in finding.message
+
+
+def test_forbidden_get_event_loop_swallowed() -> None:
+    with LoopGuard(forbid_get_event_loop=True) as loop:
+        with contextlib.suppress(RuntimeError):  # as code such as pytest-asyncio does
+            asyncio.get_event_loop()
+        [finding] = check_loop(loop, forbidden_get_event_loop=True)
+        assert "asyncio.get_event_loop() called with no running loop" in finding.message
+        assert __file__ in finding.message
+
+
+def test_strict_checks_on_a_clean_test(guard: LoopGuard) -> None:
+    class Case:
+        @strict
+        def test(self) -> None:
+            pass
+
+    guard.loop.run_until_complete(asyncio.sleep(0))
+    guard.assert_clean(resolve_checks(Case, Case.test))
+
+
+def test_check_rejects_unknown_names(guard: LoopGuard) -> None:
+    with pytest.raises(TypeError, match="unknown check name"):
+        guard.check({"nope": True})
+    with pytest.raises(TypeError, match="unknown check name"):
+        check_loop(guard.loop, nope=True)
+
+
+def test_check_loop_on_an_unmanaged_loop() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        task = loop.create_task(asyncio.sleep(10))
+        handle = loop.call_later(10, print)
+        a, b = socket.socketpair()
+        loop.add_reader(a, print)
+        found = names(check_loop(loop))  # no arguments: every check
+        assert found == ["active_handles", "active_selector_callbacks", "leftover_tasks"]
+        assert names(check_loop(loop, leftover_tasks=True)) == ["leftover_tasks"]
+        loop.remove_reader(a)
+        a.close()
+        b.close()
+        handle.cancel()
+        task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        assert check_loop(loop) == []
+    finally:
+        loop.close()
+
+
+def test_custom_check() -> None:
+    def no_extra_attribute(context: CheckContext) -> list[str]:
+        if getattr(context.loop, "extra", None) is not None and context.baseline is None:
+            return [f"loop.extra left as {context.loop.extra!r}"]  # type: ignore[attr-defined]
+        return []
+
+    def before(loop: asyncio.AbstractEventLoop) -> object:
+        return getattr(loop, "extra", None)
+
+    register_check("loop_extra", no_extra_attribute, before=before)
+    try:
+        assert known_checks()["loop_extra"] is False
+
+        class Case:
+            @fail_on(loop_extra=True)
+            def test(self) -> None:
+                pass
+
+        with LoopGuard(asyncio.SelectorEventLoop) as loop:
+            assert resolve_checks(Case, Case.test)["loop_extra"] is True
+            loop.extra = 1  # type: ignore[attr-defined]
+            [finding] = check_loop(loop, loop_extra=True)
+            assert finding == Finding("loop_extra", "loop.extra left as 1")
+            assert str(finding) == "loop_extra: loop.extra left as 1"
+        with pytest.raises(ValueError, match="already registered"):
+            register_check("loop_extra", no_extra_attribute)
+    finally:
+        unregister_check("loop_extra")
+    assert "loop_extra" not in known_checks()
+    with pytest.raises(ValueError, match="built-in"):
+        unregister_check("unused_loop")
+    with pytest.raises(ValueError, match="no check named"):
+        unregister_check("loop_extra")
+    with pytest.raises(ValueError, match="identifier"):
+        register_check("not valid", no_extra_attribute)
+    with pytest.raises(TypeError, match="callable"):
+        register_check("ok_name", 42)  # type: ignore[arg-type]
+
+
+def test_custom_check_can_be_on_by_default() -> None:
+    register_check("always_finds", lambda context: ["something"], default=True, strict=False)
+    try:
+
+        class Case:
+            @strict
+            def test(self) -> None:
+                pass
+
+            @fail_on(always_finds=False)
+            def test_off(self) -> None:
+                pass
+
+        assert resolve_checks(Case, None)["always_finds"] is True
+        assert resolve_checks(Case, Case.test_off)["always_finds"] is False
+        with LoopGuard() as loop:
+            assert names(check_loop(loop, always_finds=True)) == ["always_finds"]
+    finally:
+        unregister_check("always_finds")
