@@ -157,10 +157,41 @@ def test_leftover_tasks(guard: LoopGuard) -> None:
     assert "the-leak" in finding.message
     assert "waits_forever" in finding.message
     assert f"defined at {__file__}" in finding.message
-    assert "awaiting" in finding.message or "wait" in finding.message
+    if not hasattr(asyncio, "format_call_graph"):  # 3.14+ shows the call graph instead
+        # The await chain names each coroutine and the line it is suspended on.
+        assert f"awaiting: test_leftover_tasks.<locals>.waits_forever() at {__file__}:" in (
+            finding.message
+        )
+        assert "-> Event.wait() at " in finding.message
+        assert "FutureIter" not in finding.message
     task.cancel()
     loop.run_until_complete(asyncio.sleep(0))
     assert guard.check(only("leftover_tasks")) == []
+
+
+def test_creation_sites_skip_asyncio_frames_in_debug_mode() -> None:
+    async def sleeper() -> None:
+        await asyncio.sleep(10)
+
+    with LoopGuard(debug=True) as loop:
+        a, b = socket.socketpair()
+        try:
+            loop.add_reader(a, print)
+            line = sys._getframe().f_lineno - 1
+            [reader] = check_loop(loop, active_selector_callbacks=True)
+            assert f"(created at {__file__}:{line} in " in reader.message
+            loop.remove_reader(a)
+        finally:
+            a.close()
+            b.close()
+        task = loop.create_task(sleeper())
+        loop.run_until_complete(asyncio.sleep(0))
+        [timer] = check_loop(loop, active_handles=True)
+        # asyncio.sleep() makes the timer; the site that matters is the caller's.
+        assert f"(created at {__file__}:" in timer.message
+        assert "in sleeper)" in timer.message
+        task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
 
 
 def test_leftover_tasks_creation_site_in_debug_mode() -> None:

@@ -1,5 +1,8 @@
-"""aiotestkit: the virtual-time event loop (ClockedEventLoop, advance, auto-advance)."""
+"""aiotestkit-clock: a virtual-time asyncio event loop with advance() and auto-advance."""
 
 from __future__ import annotations
 
-__all__ = ()
+from ._errors import DeadlockError
+from ._loop import ClockedEventLoop, advance
+
+__all__ = ("ClockedEventLoop", "advance", "DeadlockError")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
@@ -367,11 +368,23 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
 # --- built-in checks ----------------------------------------------------------------------------
 
 
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+
+
 def _where(obj: object) -> str:
+    """Describe where ``obj`` was created (debug mode only), skipping asyncio's own frames.
+
+    ``loop.add_reader()`` or ``asyncio.sleep()`` create their handles inside asyncio; the
+    frame that matters is the last one of the code that called into asyncio.
+    """
     tb = _compat.creation_traceback(obj)
     if tb is None:
         return ""
     frame = tb[-1]
+    for candidate in reversed(tb):
+        if not candidate.filename.startswith(_ASYNCIO_DIR):
+            frame = candidate
+            break
     return f" (created at {frame.filename}:{frame.lineno} in {frame.name})"
 
 
@@ -457,19 +470,31 @@ def _before_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
 
 
 def _awaiting(task: asyncio.Task[Any]) -> str:
-    coro: Any = task.get_coro()
-    awaited = None
-    depth = 0
-    while depth < 50:
-        depth += 1
-        inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-        if inner is None:
-            break
-        awaited = inner
-        if not (inspect.iscoroutine(inner) or inspect.isgenerator(inner)):
-            break
-        coro = inner
-    return "" if awaited is None else f"; awaiting {awaited!r}"
+    """Describe the await chain of a suspended task: each coroutine and the line it waits on.
+
+    The chain follows ``cr_await`` / ``gi_yieldfrom`` (public attributes of coroutine and
+    generator objects) down to the innermost awaitable. A bare future iterator (what a
+    coroutine awaiting a Future holds) is left out: the task's repr already shows the future
+    as ``wait_for=``.
+    """
+    steps: list[str] = []
+    current: Any = task.get_coro()
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen and len(steps) < 50:
+        seen.add(id(current))
+        if inspect.iscoroutine(current) or inspect.isgenerator(current):
+            frame = getattr(current, "cr_frame", None) or getattr(current, "gi_frame", None)
+            name = getattr(current, "__qualname__", type(current).__name__)
+            if frame is not None:
+                steps.append(f"{name}() at {frame.f_code.co_filename}:{frame.f_lineno}")
+            else:
+                steps.append(f"{name}()")
+            current = getattr(current, "cr_await", None) or getattr(current, "gi_yieldfrom", None)
+            continue
+        if isinstance(current, asyncio.Future) or "FutureIter" not in type(current).__name__:
+            steps.append(repr(current))
+        break
+    return "; awaiting: " + " -> ".join(steps) if steps else ""
 
 
 def _task_location(task: asyncio.Task[Any]) -> str:

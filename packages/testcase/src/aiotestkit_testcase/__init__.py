@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ()
+from ._case import FunctionTestCase, TestCase
+from ._clocked import ClockedTestCase
+
+__all__ = ("TestCase", "FunctionTestCase", "ClockedTestCase")

@@ -1,0 +1,570 @@
+"""The virtual-time engine: every use of a private asyncio or selectors name lives here.
+
+``ClockedLoopBase`` replaces ``BaseEventLoop._run_once`` (one loop iteration) with a lean version
+that never reads a real clock, compares deadlines exactly, keeps timers with equal deadlines in
+scheduling order, and decides between running, jumping virtual time, waiting in real time and
+reporting a deadlock. The public class in ``_loop.py`` only adds the API on top.
+
+Private stdlib names used, and why. Checked against the sources of CPython 3.10.13, 3.11.7,
+3.12.1 and 3.13.0 (run here) and of 3.14 (``Lib/asyncio/base_events.py``, ``events.py``,
+``selector_events.py``, ``unix_events.py`` and ``Lib/selectors.py`` read from python/cpython);
+``_run_once`` and the names below are the same in all of them:
+
+- ``BaseEventLoop``: ``_closed`` (set on a loop whose constructor failed), ``_ready``
+  (deque of handles to run), ``_scheduled`` (heap of timer handles),
+  ``_timer_cancelled_count``, ``_stopping``, ``_debug``, ``_current_handle``,
+  ``_clock_resolution`` (only read by the stock ``_run_once`` we replace), ``_default_executor``
+  and ``_check_default_executor()`` (creating the default executor exactly as
+  ``run_in_executor`` does), ``_check_closed()``, ``_check_thread()``, ``_check_callback()``
+  (the debug-mode checks of ``call_at``), ``_timer_handle_cancelled()`` (called by
+  ``TimerHandle.cancel``), ``_make_subprocess_transport()`` (the one place every subprocess
+  is started).
+- ``BaseSelectorEventLoop``: ``_selector``, ``_process_events()``, ``_ssock`` (the self-pipe).
+- ``_UnixSelectorEventLoop``: ``_signal_handlers``.
+- ``Handle`` / ``TimerHandle`` slots: ``_callback``, ``_args``, ``_cancelled``, ``_loop``,
+  ``_source_traceback``, ``_repr``, ``_context``, ``_when``, ``_scheduled``.
+- ``selectors._BaseSelectorImpl._fd_to_key`` (a fast length of the registrations; falls back
+  to the public ``get_map()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import contextvars
+import heapq
+import itertools
+import logging
+import math
+import selectors
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._errors import DeadlockError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVarTuple, Unpack
+
+    _Ts = TypeVarTuple("_Ts")
+
+__all__ = ("ClockedLoopBase", "OrderedTimerHandle")
+
+_T = TypeVar("_T")
+
+logger = logging.getLogger("asyncio")
+
+# The stock loop's rule for purging cancelled timers from the heap (base_events.py).
+_MIN_SCHEDULED_TIMER_HANDLES = 100
+_MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5
+
+# Longest single real-time wait while real work is in flight; the loop re-evaluates after it.
+_MAX_REAL_WAIT = 1.0
+
+# Handle's slots on every checked version; when they differ (a future Python) timer handles
+# are built through the stock constructors instead of the fast path below.
+_HANDLE_SLOTS = ("_callback", "_args", "_cancelled", "_loop", "_source_traceback", "_repr")
+_FAST_HANDLES = set(_HANDLE_SLOTS) | {"_context", "__weakref__"} == set(
+    asyncio.Handle.__slots__
+) and set(getattr(asyncio.TimerHandle, "__slots__", ())) == {"_scheduled", "_when"}
+_copy_context = contextvars.copy_context
+_new_handle: Callable[[type[asyncio.Handle]], asyncio.Handle] = object.__new__
+
+
+class OrderedTimerHandle(asyncio.TimerHandle):
+    """A ``TimerHandle`` that orders by (deadline, scheduling sequence).
+
+    The stock handle compares deadlines only, so the heap may run two callbacks due at the same
+    time in either order; the sequence number makes equal deadlines run first-in first-out.
+    """
+
+    __slots__ = ("_seq",)
+
+    if TYPE_CHECKING:
+        _seq: int
+        _when: float
+        _scheduled: bool
+        _args: Sequence[Any]
+        _callback: Callable[..., object] | None
+        _context: contextvars.Context
+        _loop: asyncio.AbstractEventLoop
+        _source_traceback: Any
+        _repr: str | None
+
+    def __init__(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: Sequence[Any],
+        loop: ClockedLoopBase,
+        context: contextvars.Context | None,
+        seq: int,
+    ) -> None:
+        # The slow path (debug mode, or a Python whose Handle has other slots); the hot path
+        # builds handles in ClockedLoopBase.call_at without calling any constructor.
+        super().__init__(when, callback, args, loop, context)
+        if self._source_traceback:
+            # Drop this constructor's own frame, like TimerHandle drops its own.
+            del self._source_traceback[-1]
+        self._seq = seq
+
+    def __lt__(self, other: asyncio.TimerHandle) -> bool:
+        when = self._when
+        other_when = other._when  # type: ignore[attr-defined]
+        if when == other_when:
+            return self._seq < other._seq  # type: ignore[attr-defined,no-any-return]
+        return when < other_when  # type: ignore[no-any-return]
+
+    __hash__ = asyncio.TimerHandle.__hash__
+
+
+_new_timer: Callable[[type[OrderedTimerHandle]], OrderedTimerHandle] = object.__new__
+
+
+def innermost_selector(selector: selectors.BaseSelector) -> selectors.BaseSelector:
+    """Follow the ``.wrapped`` chain (aiotestkit_fakeio.TestSelector) to the real selector."""
+    seen = {id(selector)}
+    while True:
+        inner = getattr(selector, "wrapped", None)
+        if not isinstance(inner, selectors.BaseSelector) or id(inner) in seen:
+            return selector
+        seen.add(id(inner))
+        selector = inner
+
+
+def registrations(selector: selectors.BaseSelector) -> Mapping[Any, selectors.SelectorKey]:
+    """Return a live mapping of the selector's registrations whose ``len()`` is cheap."""
+    fd_to_key = getattr(selector, "_fd_to_key", None)
+    if isinstance(fd_to_key, dict):
+        return fd_to_key
+    return selector.get_map()
+
+
+class _RecordingExecutor(concurrent.futures.Executor):
+    """Submits to another executor and reports every future it creates."""
+
+    def __init__(
+        self,
+        executor: concurrent.futures.Executor,
+        record: Callable[[concurrent.futures.Future[Any]], None],
+    ) -> None:
+        self._executor = executor
+        self._record = record
+
+    def submit(
+        self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_T]:
+        future = self._executor.submit(fn, *args, **kwargs)
+        self._record(future)
+        return future
+
+
+def _describe_task(task: asyncio.Task[Any]) -> str:
+    """Return the task's repr plus the chain of coroutine frames it is suspended in."""
+    chain = []
+    awaitable: object = task.get_coro()
+    for _ in range(100):
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            break
+        chain.append(f"{frame.f_code.co_name}() at {frame.f_code.co_filename}:{frame.f_lineno}")
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    where = " -> ".join(chain) if chain else "(no coroutine frame)"
+    return f"  {task!r}\n    suspended in {where}"
+
+
+class ClockedLoopBase(asyncio.SelectorEventLoop):
+    """A selector event loop whose iterations run on virtual time.
+
+    Subclasses decide the policy through ``_vt_autojump`` and the advance targets; this base
+    implements the mechanics. See ``aiotestkit_clock.ClockedEventLoop`` for the public API.
+    """
+
+    if TYPE_CHECKING:
+        _ready: collections.deque[asyncio.Handle]
+        _scheduled: list[OrderedTimerHandle]
+        _timer_cancelled_count: int
+        _stopping: bool
+        _debug: bool
+        _current_handle: asyncio.Handle | None
+        _clock_resolution: float
+        _selector: selectors.BaseSelector
+        _default_executor: concurrent.futures.ThreadPoolExecutor | None
+        _ssock: Any
+        _closed: bool
+
+        def _process_events(self, event_list: list[tuple[selectors.SelectorKey, int]]) -> None:
+            """Stub of the stdlib method."""
+
+        def _check_closed(self) -> None:
+            """Stub of the stdlib method."""
+
+        def _check_thread(self) -> None:
+            """Stub of the stdlib method."""
+
+        def _check_callback(self, callback: object, method: str) -> None:
+            """Stub of the stdlib method."""
+
+        def _check_default_executor(self) -> None:
+            """Stub of the stdlib method."""
+
+    def __init__(
+        self,
+        selector: selectors.BaseSelector | None,
+        start: float,
+        autojump: bool,
+        io_grace: float,
+    ) -> None:
+        self._vt_now = start
+        self._vt_seq = itertools.count()
+        self._vt_autojump = autojump
+        self._vt_io_grace = io_grace
+        # Pending advance() calls: a heap of (target time, sequence, future).
+        self._vt_targets: list[tuple[float, int, asyncio.Future[None]]] = []
+        # Executor jobs started from this loop: (concurrent future, asyncio future).
+        self._vt_jobs: list[tuple[concurrent.futures.Future[Any], asyncio.Future[Any]]] = []
+        self._vt_procs: list[asyncio.SubprocessTransport] = []
+        # Real work in flight that is not a job or a process (subprocess start-up, executor
+        # shutdown): a counter of active sections.
+        self._vt_busy = 0
+        self._vt_signals = False
+        super().__init__(selector)
+        # The stock _run_once (replaced below) compares `when < time() + _clock_resolution`;
+        # keep the value ulp-sized so that nothing relying on it loses precision.
+        self._clock_resolution = math.ulp(max(1.0, abs(start)))
+        inner = innermost_selector(self._selector)
+        self._vt_wrapped = inner is not self._selector
+        self._vt_fds = registrations(inner)
+        ssock = getattr(self, "_ssock", None)
+        self._vt_base_fds = 0
+        if ssock is not None and ssock.fileno() in self._vt_fds:
+            self._vt_base_fds = 1
+
+    def _vt_abandon(self) -> None:
+        """Mark a loop whose constructor failed as closed, so ``__del__`` leaves it alone."""
+        self._closed = True
+
+    # -- time and timers ------------------------------------------------------------------------
+
+    def time(self) -> float:
+        """Return the loop's virtual time."""
+        return self._vt_now
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback(*args)`` at virtual time ``when``; equal times run in FIFO order."""
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        if _FAST_HANDLES and not self._debug:
+            # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls
+            # (this runs once per timer, the hot path).
+            timer = _new_timer(OrderedTimerHandle)
+            timer._context = _copy_context() if context is None else context
+            timer._loop = self
+            timer._callback = callback
+            timer._args = args
+            timer._cancelled = False
+            timer._repr = None
+            timer._source_traceback = None
+            timer._when = when
+            timer._seq = next(self._vt_seq)
+        else:
+            timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+    def call_soon(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Like the stock method, with a leaner path when not in debug mode."""
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return super().call_soon(callback, *args, context=context)
+        handle = _new_handle(asyncio.Handle)
+        slots: Any = handle  # typeshed does not declare Handle's private slots
+        slots._context = _copy_context() if context is None else context
+        slots._loop = self
+        slots._callback = callback
+        slots._args = args
+        slots._cancelled = False
+        slots._repr = None
+        slots._source_traceback = None
+        self._ready.append(handle)
+        return handle
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback(*args)`` ``delay`` virtual seconds from now."""
+        if delay is None:
+            raise TypeError("delay must not be None")
+        return self.call_at(self._vt_now + delay, callback, *args, context=context)
+
+    def _vt_next_deadline(self) -> float | None:
+        scheduled = self._scheduled
+        while scheduled and scheduled[0]._cancelled:
+            self._timer_cancelled_count -= 1
+            heapq.heappop(scheduled)._scheduled = False
+        return scheduled[0]._when if scheduled else None
+
+    def _vt_pending_timers(self) -> int:
+        return sum(1 for handle in self._scheduled if not handle._cancelled)
+
+    # -- real work tracking ---------------------------------------------------------------------
+
+    def run_in_executor(  # type: ignore[override]
+        self,
+        executor: concurrent.futures.Executor | None,
+        func: Callable[..., _T],
+        *args: Any,
+    ) -> asyncio.Future[_T]:
+        """Like the stock method; virtual time does not move while the job runs."""
+        self._check_closed()
+        if executor is None:
+            executor = self._default_executor
+            self._check_default_executor()
+            if executor is None:
+                # The same default executor the stock method would create.
+                executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
+                self._default_executor = executor
+        recorded: list[concurrent.futures.Future[Any]] = []
+        future = super().run_in_executor(_RecordingExecutor(executor, recorded.append), func, *args)
+        for job in recorded:
+            self._vt_jobs.append((job, future))
+        return future
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        """Like the stock method; virtual time does not move while the threads are joined."""
+        self._vt_busy += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._vt_busy -= 1
+
+    async def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
+        # Every subprocess_exec/subprocess_shell goes through here (3.10-3.14).
+        self._vt_busy += 1
+        try:
+            transport = await super()._make_subprocess_transport(  # type: ignore[misc]
+                *args, **kwargs
+            )
+        finally:
+            self._vt_busy -= 1
+        self._vt_procs.append(transport)
+        return transport
+
+    def add_signal_handler(
+        self, sig: int, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts]
+    ) -> None:
+        """Like the stock method; the loop then polls its self-pipe every iteration."""
+        super().add_signal_handler(sig, callback, *args)
+        self._vt_signals = bool(getattr(self, "_signal_handlers", None))
+
+    def remove_signal_handler(self, sig: int) -> bool:
+        """Like the stock method."""
+        removed = super().remove_signal_handler(sig)
+        self._vt_signals = bool(getattr(self, "_signal_handlers", None))
+        return removed
+
+    def _vt_work_in_flight(self) -> bool:
+        """Return whether an executor job, subprocess or shutdown may still deliver."""
+        if self._vt_busy:
+            return True
+        if self._vt_jobs:
+            self._vt_jobs = [
+                (job, fut) for job, fut in self._vt_jobs if not (job.done() and fut.done())
+            ]
+            if self._vt_jobs:
+                return True
+        if self._vt_procs:
+            self._vt_procs = [p for p in self._vt_procs if p.get_returncode() is None]
+            if self._vt_procs:
+                return True
+        return False
+
+    def _vt_real_io(self) -> bool:
+        """Return whether real file descriptors besides the self-pipe are registered."""
+        return len(self._vt_fds) > self._vt_base_fds
+
+    # -- the loop iteration ---------------------------------------------------------------------
+
+    def _vt_poll(self, timeout: float | None) -> bool:
+        """Poll the selector; return whether any event was delivered."""
+        event_list = self._selector.select(timeout)
+        if event_list:
+            self._process_events(event_list)
+            return True
+        return False
+
+    def _run_once(self) -> None:
+        """Run loop iterations until the loop is stopping.
+
+        Each iteration: poll I/O if anything could deliver through the selector, move virtual
+        time if nothing is ready, move due timers to the ready queue and run what was ready at
+        its start. ``run_forever`` calls this once per iteration and checks ``_stopping`` after
+        it; as the virtual loop skips the selector when nothing real is registered, it keeps
+        iterating here instead, which saves a call per iteration and changes nothing else.
+        """
+        ready = self._ready
+        popleft = ready.popleft
+        heappop = heapq.heappop
+        handle: asyncio.Handle | None = None
+        while True:
+            scheduled = self._scheduled
+            count = len(scheduled)
+            if (
+                count > _MIN_SCHEDULED_TIMER_HANDLES
+                and self._timer_cancelled_count / count > _MIN_CANCELLED_TIMER_HANDLES_FRACTION
+            ):
+                self._vt_purge_cancelled()
+                scheduled = self._scheduled
+            else:
+                while scheduled and scheduled[0]._cancelled:
+                    self._timer_cancelled_count -= 1
+                    heappop(scheduled)._scheduled = False
+
+            if ready or self._stopping:
+                # Busy: poll I/O without blocking, but only if something could deliver through
+                # the selector (the stock loop makes this syscall on every iteration).
+                if self._vt_wrapped or self._vt_signals or len(self._vt_fds) > self._vt_base_fds:
+                    self._vt_poll(0)
+            else:
+                self._vt_idle()
+
+            # Exact comparison: a timer is due when its deadline is not after now.
+            now = self._vt_now
+            while scheduled and scheduled[0]._when <= now:
+                timer = heappop(scheduled)
+                timer._scheduled = False
+                ready.append(timer)
+
+            ntodo = len(ready)
+            if self._debug:
+                self._vt_run_debug(ntodo)
+            else:
+                for _ in range(ntodo):
+                    handle = popleft()
+                    if not handle._cancelled:
+                        handle._run()
+                handle = None  # break reference cycles when an exception occurs
+            if self._stopping:
+                return
+
+    def _vt_purge_cancelled(self) -> None:
+        # The stock rule: rebuild the heap when more than half of its timers are cancelled.
+        kept = []
+        for timer in self._scheduled:
+            if timer._cancelled:
+                timer._scheduled = False
+            else:
+                kept.append(timer)
+        heapq.heapify(kept)
+        self._scheduled = kept
+        self._timer_cancelled_count = 0
+
+    def _vt_run_debug(self, ntodo: int) -> None:
+        # Slow callbacks are measured in real time: virtual time never moves inside a callback,
+        # and a real-time measurement keeps the warning meaningful.
+        ready = self._ready
+        for _ in range(ntodo):
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            try:
+                self._current_handle = handle
+                t0 = time.perf_counter()
+                handle._run()
+                dt = time.perf_counter() - t0
+                if dt >= self.slow_callback_duration:
+                    logger.warning("Executing %s took %.3f seconds", _format_handle(handle), dt)
+            finally:
+                self._current_handle = None
+
+    def _vt_idle(self) -> None:
+        """Nothing is ready: run what I/O delivers, jump virtual time, wait, or raise."""
+        scheduled = self._scheduled
+        now = self._vt_now
+        if scheduled and scheduled[0]._when <= now:
+            return  # a timer is due now; the caller moves it to the ready queue
+        if (self._vt_wrapped or self._vt_signals) and self._vt_poll(0):
+            return  # fake readiness or a signal arrived
+        next_timer = scheduled[0]._when if scheduled else math.inf
+        targets = self._vt_targets
+        next_target = targets[0][0] if targets else math.inf
+        can_move = self._vt_autojump or bool(targets)
+        stop = min(next_timer, next_target) if can_move else math.inf
+
+        if self._vt_work_in_flight():
+            # A thread or a process is working in real time: freeze virtual time and wait for
+            # its result (it arrives through call_soon_threadsafe, which wakes the selector).
+            self._vt_poll(_MAX_REAL_WAIT)
+            return
+        real_io = len(self._vt_fds) > self._vt_base_fds
+        if real_io:
+            # Real sockets or pipes may still deliver: give them a real-time grace period
+            # before time jumps, and block on them if time cannot move at all.
+            if self._vt_poll(self._vt_io_grace if stop < math.inf else _MAX_REAL_WAIT):
+                return
+            if stop == math.inf:
+                return
+        elif stop == math.inf:
+            # Last chance for a wake-up from a thread the loop does not know about.
+            if self._vt_poll(self._vt_io_grace) or self._ready:
+                return
+            raise DeadlockError(self._vt_deadlock_message(next_timer))
+
+        if next_target < next_timer:
+            # Every timer due within the advance() window has run and settled: finish it.
+            self._vt_now = next_target
+            while targets and targets[0][0] <= next_target:
+                future = heapq.heappop(targets)[2]
+                if not future.done():
+                    future.set_result(None)
+        else:
+            self._vt_now = next_timer
+
+    def _vt_deadlock_message(self, next_timer: float) -> str:
+        tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
+        if next_timer < math.inf:
+            head = (
+                f"the loop is idle at virtual time t={self._vt_now!r} and would wait forever: "
+                f"the next timer is due at t={next_timer!r}, but in advance() mode virtual time "
+                "moves only while an `await loop.advance(seconds)` is in progress. Call "
+                "loop.advance() (or aiotestkit_clock.advance()) from a task, or set "
+                "loop.autojump = True."
+            )
+        else:
+            head = (
+                f"the loop is idle at virtual time t={self._vt_now!r} and nothing can wake it: "
+                "no callback is ready, no timer is pending, and no executor job, subprocess "
+                "or real I/O is in flight."
+            )
+        if tasks:
+            lines = "\n".join(_describe_task(task) for task in tasks)
+            return f"{head}\nPending tasks and what they await:\n{lines}"
+        return f"{head}\nNo task is pending."
+
+
+def _format_handle(handle: asyncio.Handle) -> str:
+    callback = getattr(handle, "_callback", None)
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        return repr(owner)
+    return str(handle)

@@ -1,0 +1,165 @@
+"""The public virtual-time event loop and the module-level ``advance()``."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import math
+import numbers
+import selectors
+
+from ._compat import ClockedLoopBase
+
+__all__ = ("ClockedEventLoop", "advance")
+
+
+def _check_seconds(seconds: object, what: str) -> float:
+    """Validate a duration of virtual time and return it as a float."""
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"{what} must be a real number of seconds, got {seconds!r}")
+    value = float(seconds)
+    if math.isnan(value):
+        raise ValueError(f"{what} must be a number of seconds, got {seconds!r}")
+    if value < 0:
+        raise ValueError(f"cannot go back in time: {what} must be >= 0, got {seconds!r}")
+    if math.isinf(value):
+        raise ValueError(f"{what} must be finite, got {seconds!r}")
+    return value
+
+
+class ClockedEventLoop(ClockedLoopBase):
+    """A selector event loop whose ``time()`` is virtual.
+
+    Virtual time starts at ``start`` and moves only between loop iterations, never while a
+    callback runs, and never by reading a real clock: either by ``await loop.advance(seconds)``
+    or, with ``autojump``, straight to the next timer whenever nothing is ready. Every timer
+    runs with ``loop.time()`` equal to its own deadline; timers with equal deadlines run in the
+    order they were scheduled. The wall clock (``time.time()``, ``time.monotonic()``) is never
+    touched.
+
+    Real work is never overtaken: while an executor job (``run_in_executor``, ``to_thread``)
+    started from this loop, a subprocess, or ``shutdown_default_executor`` is in flight, virtual
+    time stands still and the loop waits for it in real time. When real file descriptors are
+    registered (sockets, pipes; not the loop's self-pipe, not aiotestkit_fakeio's fake ones),
+    the loop gives them ``io_grace`` real seconds to deliver before each jump.
+
+    When the loop would otherwise wait forever, it raises ``DeadlockError`` naming every pending
+    task and what it awaits.
+
+    Usable wherever a loop factory is accepted: ``asyncio.Runner(loop_factory=ClockedEventLoop)``
+    (3.11+), ``asyncio.run(main(), loop_factory=...)`` (3.12+),
+    ``IsolatedAsyncioTestCase.loop_factory`` (3.13+), or directly with ``run_until_complete``.
+
+    Args:
+        selector: The selector to use, as for ``asyncio.SelectorEventLoop`` (e.g. an
+            aiotestkit_fakeio ``TestSelector``). Defaults to ``selectors.DefaultSelector()``.
+        start: The virtual time the loop starts at; any finite float, including epoch-like
+            values such as 1.7e9.
+        autojump: Whether idle time jumps straight to the next timer. Can be changed at run time
+            through the ``autojump`` property.
+        io_grace: Real seconds to wait for real file descriptors to deliver before a jump.
+
+    Raises:
+        TypeError: ``start`` or ``io_grace`` is not a real number, or ``autojump`` not a bool.
+        ValueError: ``start`` is not finite, or ``io_grace`` is negative or not finite.
+    """
+
+    def __init__(
+        self,
+        selector: selectors.BaseSelector | None = None,
+        *,
+        start: float = 0.0,
+        autojump: bool = False,
+        io_grace: float = 0.02,
+    ) -> None:
+        value: object = start
+        try:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"start must be a real number (a virtual time), got {start!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"start must be a finite virtual time, got {start!r}")
+            if not isinstance(autojump, bool):
+                raise TypeError(f"autojump must be True or False, got {autojump!r}")
+            grace = _check_seconds(io_grace, "io_grace")
+        except (TypeError, ValueError):
+            self._vt_abandon()
+            raise
+        super().__init__(selector, float(value), autojump, grace)
+
+    @property
+    def autojump(self) -> bool:
+        """Whether virtual time jumps to the next timer whenever nothing is ready.
+
+        Can be switched at any time, also from inside a running test.
+        """
+        return self._vt_autojump
+
+    @autojump.setter
+    def autojump(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"autojump must be True or False, got {value!r}")
+        self._vt_autojump = value
+
+    async def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of virtual time pass, running everything due on the way.
+
+        Every callback due within the window runs at its own due time, in due order (equal
+        times in scheduling order), including callbacks scheduled during the window; the tasks
+        they wake run before time moves on. When this returns, ``loop.time()`` equals the time
+        at the call plus ``seconds``. ``advance(0)`` runs only what is ready now. Executor jobs,
+        subprocesses and real I/O in flight are waited for in real time, as in autojump mode.
+
+        Args:
+            seconds: How far to move virtual time; a finite number >= 0.
+
+        Raises:
+            TypeError: ``seconds`` is not a real number.
+            ValueError: ``seconds`` is negative, NaN or infinite.
+            RuntimeError: Awaited outside this loop.
+        """
+        delta = _check_seconds(seconds, "seconds")
+        if asyncio.get_running_loop() is not self:
+            raise RuntimeError("loop.advance() must be awaited by a task running in that same loop")
+        target = self._vt_now + delta
+        entry = (target, next(self._vt_seq), self.create_future())
+        heapq.heappush(self._vt_targets, entry)
+        try:
+            await entry[2]
+        finally:
+            if not entry[2].done() or entry[2].cancelled():
+                try:
+                    self._vt_targets.remove(entry)
+                except ValueError:
+                    pass
+                else:
+                    heapq.heapify(self._vt_targets)
+
+    def next_deadline(self) -> float | None:
+        """Return the virtual time of the earliest pending (not cancelled) timer, or None."""
+        return self._vt_next_deadline()
+
+    def pending_timers(self) -> int:
+        """Return how many timers are scheduled and not cancelled."""
+        return self._vt_pending_timers()
+
+
+async def advance(seconds: float) -> None:
+    """Advance the running ``ClockedEventLoop`` by ``seconds``; see ``ClockedEventLoop.advance``.
+
+    Args:
+        seconds: How far to move virtual time; a finite number >= 0.
+
+    Raises:
+        TypeError: The running loop is not a ClockedEventLoop, or ``seconds`` is not a number.
+        ValueError: ``seconds`` is negative, NaN or infinite.
+    """
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, ClockedEventLoop):
+        kind = f"{type(loop).__module__}.{type(loop).__qualname__}"
+        raise TypeError(
+            f"advance() needs the running loop to be an aiotestkit_clock.ClockedEventLoop, "
+            f"but it is a {kind}; run the code on one, e.g. "
+            "asyncio.Runner(loop_factory=aiotestkit_clock.ClockedEventLoop), or use "
+            "aiotestkit_testcase.ClockedTestCase"
+        )
+    await loop.advance(seconds)

@@ -1,0 +1,333 @@
+"""TestCase and FunctionTestCase: unittest test cases whose phases may be coroutines."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import unittest
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from aiotestkit_fakeio import new_fakeio_loop
+from aiotestkit_loopguard import LoopGuard, resolve_checks
+
+from ._assertions import AsyncAssertionsMixin
+from ._phases import PhaseRunner
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+    from unittest.result import TestResult
+
+__unittest = True
+
+_T = TypeVar("_T")
+
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+def _class_attribute(case: unittest.TestCase, name: str) -> Any:
+    """Read a class attribute without binding it: `loop_factory = my_function` stays a function."""
+    if name in vars(case):
+        return vars(case)[name]
+    for klass in type(case).__mro__:
+        if name in vars(klass):
+            value = vars(klass)[name]
+            return value.__func__ if isinstance(value, staticmethod) else value
+    return None  # pragma: no cover - TestCase defines every attribute read this way
+
+
+class TestCase(AsyncAssertionsMixin, unittest.TestCase):
+    """A `unittest.TestCase` whose test methods, setUp, tearDown and cleanups may be coroutines.
+
+    Every test gets a fresh event loop, `self.loop`, created just before `setUp` and closed after
+    the last cleanup. The loop is built by `loop_factory` (default: a selector loop with
+    aiotestkit-fakeio's test selector, so socket and file mocks work in every test) and is the
+    current loop of the thread while the test runs, unless `forbid_get_event_loop` is set.
+
+    Both conventions are supported and may be mixed in one class:
+
+    - asynctest style: `async def setUp()`, `async def tearDown()`, `addCleanup(coroutine_fn)`;
+    - stdlib style: `asyncSetUp()`, `asyncTearDown()`, `addAsyncCleanup()`,
+      `enterAsyncContext()`.
+
+    A test runs in this order (the order of `unittest.IsolatedAsyncioTestCase`):
+
+    1. the loop is created;
+    2. `setUp` (sync or async), then `asyncSetUp`;
+    3. the test method (sync or async);
+    4. `asyncTearDown`, then `tearDown` (sync or async);
+    5. the `fail_on` checks enabled for the test (only if the test itself passed);
+    6. the cleanups, last added first (sync or async);
+    7. the loop is closed like `asyncio.Runner.close()`: leftover tasks are cancelled (and their
+       errors reported as a failure of the test), async generators and the default executor
+       are shut down, and the previous current loop is restored.
+
+    All these phases share one `contextvars.Context`: a variable set in `setUp` is seen by the
+    test, `tearDown` and the cleanups (see the package README for 3.10).
+
+    Class attributes:
+        loop_factory: a zero-argument callable returning the test's new loop, or None for the
+            default. Use `asyncio.SelectorEventLoop`, `uvloop.new_event_loop`, ... to test on
+            another loop (fakeio's mocks need a loop built on its `TestSelector`).
+        use_default_loop: passed to `aiotestkit_loopguard.LoopGuard`.
+        forbid_get_event_loop: make `asyncio.get_event_loop()` outside the loop fail the test.
+        loop_debug: asyncio debug mode for the loop; None (default) follows the environment
+            (`PYTHONASYNCIODEBUG`, `-X dev`) instead of forcing it on as the stdlib does.
+        watchdog: real seconds after which a phase running on the loop (the test, setUp, a
+            cleanup, ...) is cancelled and the test fails with a listing of the pending tasks;
+            None (default) waits forever.
+    """
+
+    loop_factory: ClassVar[LoopFactory | None] = None
+    use_default_loop: ClassVar[bool] = False
+    forbid_get_event_loop: ClassVar[bool] = False
+    loop_debug: ClassVar[bool | None] = None
+    watchdog: ClassVar[float | None] = None
+
+    loop: asyncio.AbstractEventLoop
+    """The test's event loop, from the start of setUp to the end of the cleanups."""
+
+    # Per-test state. Class-level defaults rather than an __init__ keep the constructor
+    # cooperative (FunctionTestCase's differs) and cost nothing per test.
+    _aiotestkit_guard: LoopGuard | None = None
+    _aiotestkit_runner: PhaseRunner | None = None
+    _aiotestkit_in_test: bool = False
+    _aiotestkit_passed: bool = False
+
+    # -- the stdlib-style asynchronous hooks ----------------------------------------------------
+    async def asyncSetUp(self) -> None:
+        """Prepare the test on its loop; runs after `setUp`."""
+
+    async def asyncTearDown(self) -> None:
+        """Tear the test down on its loop; runs before `tearDown`."""
+
+    def addAsyncCleanup(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Add a cleanup that is awaited on the test's loop (same as `addCleanup`)."""
+        self.addCleanup(func, *args, **kwargs)
+
+    async def enterAsyncContext(self, cm: AbstractAsyncContextManager[_T]) -> _T:
+        """Enter the asynchronous context manager *cm*; exit it as a cleanup.
+
+        Returns:
+            The result of `cm.__aenter__()`.
+
+        Raises:
+            TypeError: if *cm* is not an asynchronous context manager.
+        """
+        cls = type(cm)
+        try:
+            enter = cls.__aenter__
+            exit_ = cls.__aexit__
+        except AttributeError:
+            msg = (
+                f"{cls.__module__}.{cls.__qualname__!r} object does not support the asynchronous "
+                "context manager protocol"
+            )
+            if hasattr(cls, "__enter__"):
+                msg += "; use enterContext() for a synchronous context manager"
+            raise TypeError(msg) from None
+        result: _T = await enter(cm)
+        self.addAsyncCleanup(exit_, cm, None, None, None)
+        return result
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _aiotestkit_default_loop_factory(self) -> LoopFactory:
+        """Return the factory used when `loop_factory` is None."""
+        return new_fakeio_loop
+
+    def _aiotestkit_test_function(self) -> Any:
+        """Return the function whose `fail_on` decorations apply to this test."""
+        return getattr(type(self), self._testMethodName, None)
+
+    def _aiotestkit_start(self) -> PhaseRunner:
+        configured: object = _class_attribute(self, "loop_factory")
+        factory: LoopFactory | None
+        if configured is None:
+            # use_default_loop adopts the thread's current loop: no factory is involved.
+            factory = None if self.use_default_loop else self._aiotestkit_default_loop_factory()
+        elif callable(configured):
+            factory = cast("LoopFactory", configured)
+        else:
+            msg = f"loop_factory must be a callable returning a new event loop, got {configured!r}"
+            raise TypeError(msg)
+        guard = LoopGuard(
+            factory,
+            use_default_loop=bool(self.use_default_loop),
+            debug=self.loop_debug,
+            forbid_get_event_loop=bool(self.forbid_get_event_loop),
+        )
+        self._aiotestkit_guard = guard
+        loop = guard.start()
+        self._aiotestkit_check_loop(loop)
+        self.loop = loop
+        runner = PhaseRunner(loop, contextvars.copy_context(), self.watchdog, self.failureException)
+        self._aiotestkit_runner = runner
+        return runner
+
+    def _aiotestkit_check_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Refuse a loop this test case cannot work with (a hook for subclasses)."""
+
+    def _aiotestkit_close(self) -> None:
+        guard = self._aiotestkit_guard
+        if guard is None:
+            return
+        self._aiotestkit_guard = None
+        self._aiotestkit_runner = None
+        self.__dict__.pop("loop", None)
+        guard.close()
+
+    def _aiotestkit_close_quietly(self) -> None:
+        # Used when an exception (KeyboardInterrupt, an error in debug()) already propagates:
+        # restore the world without hiding that exception.
+        with contextlib.suppress(Exception):
+            self._aiotestkit_close()
+
+    def _aiotestkit_call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        runner = self._aiotestkit_runner
+        if runner is None:  # the loop could not be created: there is nothing to run on
+            return func(*args, **kwargs)
+        return runner.call(func, *args, **kwargs)
+
+    # -- unittest's hooks -----------------------------------------------------------------------
+    # unittest.TestCase.run() calls these; they are identical on 3.10-3.14. run() itself is
+    # never copied (it changed in 3.11 and 3.12).
+
+    def _callSetUp(self) -> None:
+        self._aiotestkit_passed = False
+        runner = self._aiotestkit_start()
+        cls = type(self)
+        self._aiotestkit_in_test = True
+        try:
+            if cls.setUp is not unittest.TestCase.setUp:
+                runner.call(self.setUp)
+            if cls.asyncSetUp is not TestCase.asyncSetUp:
+                runner.call(self.asyncSetUp)
+        finally:
+            self._aiotestkit_in_test = False
+        guard = self._aiotestkit_guard
+        if guard is not None:
+            guard.begin_test()  # running the loop in setUp does not count for `unused_loop`
+
+    def _callTestMethod(self, method: Callable[[], Any]) -> None:
+        self._aiotestkit_in_test = True
+        try:
+            result = self._aiotestkit_call(method)
+        finally:
+            self._aiotestkit_in_test = False
+        self._aiotestkit_passed = True
+        if result is not None:
+            warnings.warn(
+                "It is deprecated to return a value that is not None from a test case "
+                f"({method!r} returned {type(result).__name__})",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+
+    def _callTearDown(self) -> None:
+        cls = type(self)
+        self._aiotestkit_in_test = True
+        try:
+            if cls.asyncTearDown is not TestCase.asyncTearDown:
+                self._aiotestkit_call(self.asyncTearDown)
+            if cls.tearDown is not unittest.TestCase.tearDown:
+                self._aiotestkit_call(self.tearDown)
+        finally:
+            self._aiotestkit_in_test = False
+        guard = self._aiotestkit_guard
+        if self._aiotestkit_passed and guard is not None:
+            # After tearDown, before the cleanups (asynctest's order): a test that passed but
+            # left work behind fails here. A failed test is not also blamed for its leftovers.
+            checks = resolve_checks(type(self), self._aiotestkit_test_function())
+            if self.forbid_get_event_loop:
+                # A forbidden call fails the test even if the code swallowed the error.
+                checks["forbidden_get_event_loop"] = True
+            if any(checks.values()):
+                guard.assert_clean(checks)
+
+    def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self._aiotestkit_call(function, *args, **kwargs)
+
+    def doCleanups(self) -> None:
+        """Run the cleanups, last added first; coroutine functions are awaited on the loop.
+
+        When unittest calls it after `tearDown`, closing the test's loop comes last, as one
+        more cleanup: tasks still pending are cancelled then, and an exception one of them
+        raises fails the test like a failing cleanup would.
+        """
+        super().doCleanups()
+        if self._aiotestkit_in_test or self._aiotestkit_guard is None:
+            return  # called by the test itself: the loop stays open
+        self.addCleanup(self._aiotestkit_close)
+        super().doCleanups()
+
+    def run(self, result: TestResult | None = None) -> TestResult | None:
+        """Run the test like `unittest.TestCase.run`, on a fresh event loop."""
+        try:
+            return super().run(result)
+        finally:
+            # Normally closed by doCleanups(); still open if an exception that unittest does not
+            # catch (KeyboardInterrupt) escaped from a phase.
+            if self._aiotestkit_guard is not None:
+                self._aiotestkit_close_quietly()
+
+    def debug(self) -> None:
+        """Run the test without a result, letting exceptions propagate (unittest semantics).
+
+        The loop is closed even if the test fails; cleanups run only if it passes, as in
+        unittest.
+        """
+        try:
+            super().debug()
+        except BaseException:
+            self._aiotestkit_close_quietly()
+            raise
+        self._aiotestkit_close()
+
+
+class FunctionTestCase(TestCase, unittest.FunctionTestCase):
+    """A test case wrapping a test function; coroutine functions are awaited on the test's loop.
+
+    Args:
+        testFunc: the test, a plain or `async def` function without arguments.
+        setUp: an optional plain or `async def` function run before it.
+        tearDown: an optional plain or `async def` function run after it.
+        description: the test's description (default: the function's docstring).
+
+    `fail_on`/`strict`/`lenient` decorations of *testFunc* apply.
+    """
+
+    def __init__(
+        self,
+        testFunc: Callable[[], object],
+        setUp: Callable[[], object] | None = None,
+        tearDown: Callable[[], object] | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(testFunc, setUp, tearDown, description)
+        self._aiotestkit_func = testFunc
+        self._aiotestkit_set_up = setUp
+        self._aiotestkit_tear_down = tearDown
+
+    def _aiotestkit_test_function(self) -> Any:
+        return self._aiotestkit_func
+
+    def setUp(self) -> Any:
+        """Call the setUp function; its awaitable, if any, is awaited."""
+        if self._aiotestkit_set_up is not None:
+            return self._aiotestkit_set_up()
+        return None
+
+    def tearDown(self) -> Any:
+        """Call the tearDown function; its awaitable, if any, is awaited."""
+        if self._aiotestkit_tear_down is not None:
+            return self._aiotestkit_tear_down()
+        return None
+
+    def runTest(self) -> Any:
+        """Call the test function; its awaitable, if any, is awaited."""
+        result = self._aiotestkit_func()
+        # Only an awaitable is handed back: like unittest's, other return values are ignored.
+        return result if hasattr(result, "__await__") else None

@@ -1,0 +1,72 @@
+"""ClockedTestCase: a TestCase whose loop runs on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import ClassVar
+
+from aiotestkit_clock import ClockedEventLoop
+from aiotestkit_fakeio import TestSelector
+
+from ._case import LoopFactory, TestCase
+from ._phases import DONE
+
+__unittest = True
+
+
+class ClockedTestCase(TestCase):
+    """A TestCase whose loop is an `aiotestkit_clock.ClockedEventLoop`.
+
+    The loop's clock starts at 0 and moves only when the test calls `advance()` (or, with
+    `autojump = True`, whenever the loop would otherwise wait for a timer). The wall clock
+    (`time.time()`, `time.monotonic()`) is never touched.
+
+    Class attributes:
+        autojump: jump the clock to the next timer whenever the loop is idle (default False:
+            time moves only through `advance()`).
+
+    A custom `loop_factory` must return a `ClockedEventLoop`.
+    """
+
+    autojump: ClassVar[bool] = False
+
+    loop: ClockedEventLoop
+    """The test's virtual-time event loop."""
+
+    def _aiotestkit_default_loop_factory(self) -> LoopFactory:
+        autojump = bool(self.autojump)
+
+        def clocked_loop() -> ClockedEventLoop:
+            return ClockedEventLoop(selector=TestSelector(), autojump=autojump)
+
+        return clocked_loop
+
+    def _aiotestkit_check_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not isinstance(loop, ClockedEventLoop):
+            msg = (
+                f"{type(self).__name__}.loop_factory must return an "
+                f"aiotestkit_clock.ClockedEventLoop, got {loop!r}"
+            )
+            raise TypeError(msg)
+
+    def advance(self, seconds: float) -> Awaitable[None]:
+        """Move the loop's clock forward by *seconds*, running every callback due on the way.
+
+        Each timer runs with `loop.time()` equal to its own deadline, in order, as if the time
+        had really passed (asynctest's semantics). Use `await self.advance(10)` in coroutines;
+        in synchronous code (a sync test, setUp or tearDown) `self.advance(10)` runs the loop
+        itself until the clock has moved.
+
+        Raises:
+            ValueError: if *seconds* is negative.
+        """
+        loop = self.loop
+        if loop.is_running():
+            return loop.advance(seconds)
+        runner = self._aiotestkit_runner
+        if runner is None:  # pragma: no cover - self.loop exists only while a runner does
+            msg = "advance() needs the test's loop: call it during the test"
+            raise RuntimeError(msg)
+        runner.run(loop.advance(seconds))
+        return DONE

@@ -1,0 +1,205 @@
+"""fail_on checks and isolation: whatever a test does, the next one starts from a clean world."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import unittest
+import unittest.mock
+import warnings
+
+import pytest
+
+import aiotestkit_loopguard as loopguard
+import aiotestkit_testcase as atk
+
+from . import conftest
+from .util import messages, run, run_class, summary
+
+
+class _NotAnError(BaseException):
+    """A BaseException that is neither Exception nor KeyboardInterrupt."""
+
+
+def _next_test_sees_a_clean_world(sentinel: asyncio.AbstractEventLoop) -> atk.TestCase:
+    class Next(atk.TestCase):
+        async def test_clean(self) -> None:
+            assert self.loop is not sentinel
+            assert asyncio.all_tasks() == {asyncio.current_task()}
+            assert conftest.PATCHED_TARGET == "original"
+
+    return Next("test_clean")
+
+
+def test_fail_on_runs_after_teardown_and_before_cleanups(world: asyncio.AbstractEventLoop) -> None:
+    log: list[str] = []
+
+    class Case(atk.TestCase):
+        @loopguard.fail_on(leftover_tasks=True)
+        async def test_leaks(self) -> None:
+            event = asyncio.Event()
+            # Referenced: a task only waiting on an Event is a cycle gc may collect at any time.
+            self.leak = asyncio.ensure_future(event.wait())
+            self.addCleanup(lambda: log.append("cleanup ran"))
+
+        async def asyncTearDown(self) -> None:
+            log.append("tearDown ran")
+
+    result = run(Case("test_leaks"), _next_test_sees_a_clean_world(world))
+    assert summary(result) == {"run": 2, "failures": 1}
+    assert "task still running" in messages(result)
+    assert log == ["tearDown ran", "cleanup ran"]
+
+
+def test_checks_are_skipped_for_a_failed_test(world: asyncio.AbstractEventLoop) -> None:
+    @loopguard.strict
+    class Case(atk.TestCase):
+        async def test_fails_and_leaks(self) -> None:
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
+            self.fail("the real problem")
+
+        @loopguard.lenient
+        async def test_lenient(self) -> None:
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 2, "failures": 1}
+    assert "the real problem" in messages(result)
+    assert "task still running" not in messages(result)
+
+
+def test_leaked_task_is_cancelled_without_checks(world: asyncio.AbstractEventLoop) -> None:
+    cancelled: list[bool] = []
+
+    class Case(atk.TestCase):
+        async def test_leaks(self) -> None:
+            self.leak = asyncio.ensure_future(self.forever())
+
+        async def forever(self) -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+
+    result = run(Case("test_leaks"), _next_test_sees_a_clean_world(world))
+    assert summary(result) == {"run": 2}, messages(result)
+    assert cancelled == [True]
+
+
+def test_hanging_test_fails_through_the_watchdog(world: asyncio.AbstractEventLoop) -> None:
+    class Case(atk.TestCase):
+        watchdog = 0.05
+
+        async def test_hangs(self) -> None:
+            await self.stuck()
+
+        async def stuck(self) -> None:
+            await asyncio.Event().wait()
+
+    start = time.monotonic()
+    result = run(Case("test_hangs"), _next_test_sees_a_clean_world(world))
+    assert time.monotonic() - start < 2
+    assert summary(result) == {"run": 2, "failures": 1}, messages(result)
+    text = messages(result)
+    assert "watchdog of 0.05 s" in text
+    assert "in stuck" in text
+
+
+def test_base_exception_fails_only_its_own_test(world: asyncio.AbstractEventLoop) -> None:
+    class Case(atk.TestCase):
+        @unittest.mock.patch(f"{conftest.__name__}.PATCHED_TARGET", "patched")
+        async def test_raises(self) -> None:
+            assert conftest.PATCHED_TARGET == "patched"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.leak = asyncio.ensure_future(asyncio.sleep(10))
+                await asyncio.sleep(0)
+                raise _NotAnError("not an Exception")
+
+    result = run(Case("test_raises"), _next_test_sees_a_clean_world(world))
+    assert summary(result) == {"run": 2, "errors": 1}
+    assert "not an Exception" in messages(result)
+
+
+def test_keyboard_interrupt_propagates_but_the_world_is_restored(
+    world: asyncio.AbstractEventLoop,
+) -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    class Case(atk.TestCase):
+        async def test_interrupted(self) -> None:
+            loops.append(self.loop)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(Case("test_interrupted"))
+    assert loops[0].is_closed()
+    result = run(_next_test_sees_a_clean_world(world))
+    assert summary(result) == {"run": 1}, messages(result)
+
+
+def test_failing_setup_leaves_a_clean_world(world: asyncio.AbstractEventLoop) -> None:
+    class Case(atk.TestCase):
+        def setUp(self) -> None:
+            patcher = unittest.mock.patch(f"{conftest.__name__}.PATCHED_TARGET", "patched")
+            patcher.start()
+            self.addCleanup(patcher.stop)
+            warnings.simplefilter("ignore")
+            asyncio.get_event_loop().call_later(10, print)
+            raise RuntimeError("setUp failed")
+
+        def test_never_runs(self) -> None:
+            raise AssertionError
+
+    result = run(Case("test_never_runs"), _next_test_sees_a_clean_world(world))
+    assert summary(result) == {"run": 2, "errors": 1}
+    assert "setUp failed" in messages(result)
+
+
+def test_forbid_get_event_loop(world: asyncio.AbstractEventLoop) -> None:
+    class Case(atk.TestCase):
+        forbid_get_event_loop = True
+
+        def test_sync_call_is_refused(self) -> None:
+            with self.assertRaises(RuntimeError):
+                asyncio.get_event_loop()
+
+        async def test_inside_the_loop_is_fine(self) -> None:
+            assert asyncio.get_event_loop() is self.loop
+
+    result = run_class(Case)
+    # The swallowed call still fails its test (after tearDown); the coroutine test passes.
+    assert summary(result) == {"run": 2, "failures": 1}, messages(result)
+    assert "test_sync_call_is_refused" in str(result.failures[0][0])
+
+
+def test_exception_in_a_task_cancelled_at_teardown_is_reported(
+    world: asyncio.AbstractEventLoop,
+) -> None:
+    class Case(atk.TestCase):
+        @loopguard.fail_on(loop_exceptions=True)
+        async def test_it(self) -> None:
+            async def fails() -> None:
+                raise ValueError("lost")
+
+            asyncio.ensure_future(fails())  # noqa: RUF006 - unreferenced: gc reports its error
+            await asyncio.sleep(0)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1, "failures": 1}, messages(result)
+    assert "lost" in messages(result)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="selector loops only")
+def test_use_default_loop_reuses_the_current_loop(world: asyncio.AbstractEventLoop) -> None:
+    class Case(atk.TestCase):
+        use_default_loop = True
+
+        async def test_it(self) -> None:
+            assert self.loop is world
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1}, messages(result)
+    assert not world.is_closed()
