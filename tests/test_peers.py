@@ -12,7 +12,6 @@ import warnings
 from unittest import mock
 
 
-
 def _run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
     result = unittest.TestResult()
     unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)

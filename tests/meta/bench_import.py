@@ -12,10 +12,7 @@ import statistics
 import subprocess
 import sys
 
-PROBE = (
-    "import time; t = time.perf_counter(); {stmt}; "
-    "print(time.perf_counter() - t)"
-)
+PROBE = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
 SUBJECTS = {
     "asyncio + unittest.mock (base)": "import asyncio, unittest.mock",
     "aiotestkit": "import aiotestkit",

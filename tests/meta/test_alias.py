@@ -14,7 +14,7 @@ import aiotestkit.mock
 from aiotestkit import install_asynctest_alias, uninstall_asynctest_alias
 
 # An old asynctest suite, unchanged: every import style asynctest users wrote.
-OLD_SUITE = '''
+OLD_SUITE = """
 import asyncio
 
 import asynctest
@@ -52,7 +52,7 @@ class TestClocked(asynctest.ClockedTestCase):
     async def test_advance(self):
         await self.advance(10)
         self.assertEqual(self.loop.time(), 10)
-'''
+"""
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +66,7 @@ def test_alias_resolves_every_import_style() -> None:
         install_asynctest_alias()
         import asynctest  # type: ignore[import-not-found]
         import asynctest.mock as amock  # type: ignore[import-not-found]
-        from asynctest.mock import patch  # type: ignore[import-not-found]
+        from asynctest.mock import patch
 
         assert asynctest is aiotestkit
         assert amock is aiotestkit.mock
@@ -105,14 +105,26 @@ def test_old_suite_runs_after_one_line(tmp_path: Path, style: str) -> None:
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "test_old.py").write_text(OLD_SUITE)
-    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "suite"]
+    # -p no:asyncio: pytest-asyncio (installed here) warns about its unset config under -W error.
+    args = [
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:asyncio",
+        "-W",
+        "error",
+        "suite",
+    ]
     if style == "conftest":
         (tmp_path / "conftest.py").write_text("import aiotestkit.asynctest_alias\n")
     elif style == "init":
         (suite / "__init__.py").write_text("import aiotestkit.asynctest_alias\n")
         args = ["-m", "unittest", "-v", "suite.test_old"]
     else:
-        args[1:1] = ["-p", "aiotestkit.asynctest_alias"]
+        args[2:2] = ["-p", "aiotestkit.asynctest_alias"]
     done = _run(tmp_path, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout or "Ran 4 tests" in done.stderr, done.stdout + done.stderr

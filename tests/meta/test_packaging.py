@@ -47,8 +47,9 @@ SMOKE = {
     "loopguard": """
         import asyncio
         from aiotestkit_loopguard import LoopGuard
-        with LoopGuard() as guard:
-            guard.loop.run_until_complete(asyncio.sleep(0))
+        guard = LoopGuard()
+        with guard as loop:
+            loop.run_until_complete(asyncio.sleep(0))
             assert guard.check({"active_handles": True}) == []
     """,
     "testcase": """

@@ -49,6 +49,7 @@ from aiotestkit_fakeio import (
     GLOBAL,
     LIMITED,
     CoroutineMock,
+    FakePeer,
     FileDescriptor,
     FileMock,
     MagicMock,
@@ -85,6 +86,7 @@ from aiotestkit_loopguard import (
     lenient,
     register_check,
     strict,
+    unregister_check,
 )
 from aiotestkit_testcase import ClockedTestCase, FunctionTestCase, TestCase
 
@@ -93,7 +95,7 @@ if sys.version_info >= (3, 11):
 
 __version__ = "0.1.0"
 
-__all__ = (
+__all__: tuple[str, ...] = (
     # unittest passthrough
     "IsolatedAsyncioTestCase",
     "SkipTest",
@@ -165,11 +167,13 @@ __all__ = (
     "check_loop",
     "known_checks",
     "register_check",
+    "unregister_check",
     "Finding",
     "LeakError",
     "forbid_get_event_loop",
     "GetEventLoopForbiddenError",
     "new_fakeio_loop",
+    "FakePeer",
     # migration
     "install_asynctest_alias",
     "uninstall_asynctest_alias",
