@@ -8,8 +8,7 @@ import socket
 import sys
 import threading
 import time
-
-import pytest
+import warnings
 
 from aiotestkit_clock import ClockedEventLoop
 
@@ -81,8 +80,7 @@ def test_a_thread_job_is_not_overtaken_by_a_long_timeout() -> None:
     assert run(main(), autojump=True) == 0.0
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")
-def test_asyncio_timeout_around_run_in_executor_with_own_executor() -> None:
+def test_timeout_around_run_in_executor_with_own_executor() -> None:
     def work() -> int:
         time.sleep(0.03)
         return 42
@@ -90,8 +88,11 @@ def test_asyncio_timeout_around_run_in_executor_with_own_executor() -> None:
     async def main() -> None:
         loop = running_clock()
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            async with asyncio.timeout(10):
-                value = await loop.run_in_executor(pool, work)
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(10):
+                    value = await loop.run_in_executor(pool, work)
+            else:
+                value = await asyncio.wait_for(loop.run_in_executor(pool, work), 10)
         assert value == 42
         assert loop.time() == 0.0
 
@@ -198,3 +199,40 @@ def test_a_registered_real_socket_only_delays_each_jump_by_the_grace() -> None:
         a.close()
         b.close()
     assert 0.004 < elapsed < 0.5
+
+
+def test_executor_shutdown_waits_for_running_jobs_instead_of_timing_out() -> None:
+    # On 3.12+ the join timeout of shutdown_default_executor runs on loop time.
+    async def main() -> None:
+        running_clock().run_in_executor(None, time.sleep, 0.05)  # fire and forget
+
+    loop = ClockedEventLoop(autojump=True)
+    try:
+        loop.run_until_complete(main())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if sys.version_info >= (3, 12):
+                loop.run_until_complete(loop.shutdown_default_executor(300))
+            else:
+                loop.run_until_complete(loop.shutdown_default_executor())
+        assert loop.time() == 0.0
+    finally:
+        loop.close()
+
+
+def test_executor_shutdown_joins_idle_workers_in_real_time() -> None:
+    async def main() -> None:
+        await running_clock().run_in_executor(None, time.sleep, 0.001)
+
+    loop = ClockedEventLoop(autojump=True)
+    try:
+        loop.run_until_complete(main())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if sys.version_info >= (3, 12):
+                loop.run_until_complete(loop.shutdown_default_executor(300))
+            else:
+                loop.run_until_complete(loop.shutdown_default_executor())
+        assert loop.time() == 0.0
+    finally:
+        loop.close()

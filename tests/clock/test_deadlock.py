@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 
@@ -100,11 +101,21 @@ def test_run_forever_with_nothing_to_do_raises_instead_of_hanging() -> None:
         loop.close()
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.Runner is 3.11+")
 def test_runner_reports_the_deadlock_and_closes_cleanly() -> None:
     async def main() -> None:
         await asyncio.get_running_loop().create_future()
 
-    with asyncio.Runner(loop_factory=lambda: ClockedEventLoop(autojump=True)) as runner:
-        with pytest.raises(DeadlockError, match="main"):
-            runner.run(main())
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(loop_factory=lambda: ClockedEventLoop(autojump=True)) as runner:
+            with pytest.raises(DeadlockError, match="main"):
+                runner.run(main())
+    else:
+        pytest.skip("asyncio.Runner is 3.11+")
+
+
+def test_a_timer_at_infinity_is_never_reached() -> None:
+    async def main() -> None:
+        await asyncio.sleep(math.inf)
+
+    with pytest.raises(DeadlockError, match=r"only at t=inf"):
+        run(main(), autojump=True)

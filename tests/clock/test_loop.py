@@ -227,15 +227,17 @@ def test_eager_task_factory() -> None:
     assert run(main(), autojump=True) == 3.0
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.Runner is 3.11+")
 def test_runner_loop_factory() -> None:
     async def main() -> float:
         await asyncio.sleep(60)
         return asyncio.get_running_loop().time()
 
-    with asyncio.Runner(loop_factory=lambda: ClockedEventLoop(autojump=True)) as runner:
-        assert runner.run(main()) == 60.0
-        assert isinstance(runner.get_loop(), ClockedEventLoop)
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(loop_factory=lambda: ClockedEventLoop(autojump=True)) as runner:
+            assert runner.run(main()) == 60.0
+            assert isinstance(runner.get_loop(), ClockedEventLoop)
+    else:
+        pytest.skip("asyncio.Runner is 3.11+")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="asyncio.run(loop_factory=) is 3.12+")
@@ -264,3 +266,15 @@ def test_isolated_asyncio_test_case_loop_factory() -> None:
     Case("test_advance").run(result)
     assert result.wasSuccessful(), result.errors + result.failures
     assert results == [30.0]
+
+
+def test_a_nan_deadline_fires_at_once_like_on_the_stock_loop() -> None:
+    async def main() -> list[float]:
+        loop = running_clock()
+        fired: list[float] = []
+        loop.call_later(math.nan, lambda: fired.append(loop.time()))
+        loop.call_later(1, lambda: fired.append(loop.time()))
+        await loop.advance(2)
+        return fired
+
+    assert run(main()) == [0.0, 1.0]

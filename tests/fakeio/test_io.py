@@ -371,6 +371,21 @@ class TestTLS(FakeIOTestCase):
         await writer.wait_closed()
         assert peer.tls_error is None
 
+    async def test_code_closing_first_gets_the_peers_close_notify(self) -> None:
+        server, client = tls_contexts()
+        peer = FakePeer(ssl=server)
+        _reader, writer = await asyncio.open_connection(
+            sock=peer.socket, ssl=client, server_hostname="localhost"
+        )
+        writer.write(b"bye")
+        assert await peer.readexactly(3) == b"bye"
+        writer.close()
+        # Without the peer's answer, asyncio would wait for its SSL shutdown timeout (30 s).
+        await asyncio.wait_for(writer.wait_closed(), 1)
+        assert peer.closed_by_code
+        assert peer.tls_error is None
+        peer.socket.close.assert_called_once_with()
+
     async def test_untrusted_certificate_fails_the_handshake(self) -> None:
         server, _ = tls_contexts()
         peer = FakePeer(ssl=server)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
 import unittest.mock
+import warnings
 from typing import Any
 
 import pytest
@@ -48,13 +48,31 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+def asyncio_iscoroutinefunction(obj: Any) -> bool | None:
+    """``asyncio.iscoroutinefunction(obj)``, or None where asyncio no longer has it.
+
+    It is deprecated from 3.14 on (removal planned for 3.16); old code still calls it, so mocks
+    must keep answering it. Its DeprecationWarning is expected here, and kept from escaping.
+    """
+    check = getattr(asyncio, "iscoroutinefunction", None)
+    if check is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return bool(check(obj))
+
+
+def inspect_has_coroutine_marks() -> bool:
+    """Whether ``inspect.iscoroutinefunction`` honours marks on non-functions (3.12+)."""
+    return hasattr(inspect, "markcoroutinefunction")
+
+
 class TestCoroutineMock:
     def test_is_a_coroutine_function_and_an_async_mock(self) -> None:
         mock = CoroutineMock()
         assert isinstance(mock, unittest.mock.AsyncMock)
         assert inspect.iscoroutinefunction(mock)
-        if sys.version_info < (3, 14):  # deprecated (and warning) from 3.14 on
-            assert asyncio.iscoroutinefunction(mock)
+        assert asyncio_iscoroutinefunction(mock) in (True, None)
         coro = mock()
         assert inspect.iscoroutine(coro)
         assert isinstance(run(coro), unittest.mock.MagicMock)
@@ -144,6 +162,73 @@ class TestCoroutineMock:
             mock.assert_awaited_with(2)
 
 
+class TestIsCoroutine:
+    """asynctest's ``is_coroutine`` argument and property."""
+
+    @pytest.mark.parametrize("klass", [NonCallableMock, NonCallableMagicMock])
+    def test_non_callable_mocks_pass_for_coroutine_functions_on_request(self, klass: Any) -> None:
+        plain = klass()
+        assert plain.is_coroutine is False
+        assert not inspect.iscoroutinefunction(plain)
+        assert asyncio_iscoroutinefunction(plain) in (False, None)
+
+        mock = klass(is_coroutine=True)
+        assert mock.is_coroutine is True
+        assert asyncio_iscoroutinefunction(mock) in (True, None)
+        # inspect reads marks on non-functions from 3.12 on; before, only real code flags.
+        assert inspect.iscoroutinefunction(mock) is inspect_has_coroutine_marks()
+
+        mock.is_coroutine = False
+        assert asyncio_iscoroutinefunction(mock) in (False, None)
+        assert not inspect.iscoroutinefunction(mock)
+        mock.configure_mock(is_coroutine=1)
+        assert mock.is_coroutine is True
+
+    def test_positional_order_is_asynctests(self) -> None:
+        mock = NonCallableMock(None, None, "name", None, True)
+        assert mock.is_coroutine is True
+        assert mock._mock_parent is None
+
+    def test_works_with_spec_set(self) -> None:
+        mock = NonCallableMagicMock(spec_set=Client, is_coroutine=True)
+        mock.is_coroutine = False
+        assert mock.is_coroutine is False
+        with pytest.raises(AttributeError):
+            mock.undefined = 1
+
+    def test_default_follows_the_spec(self) -> None:
+        assert NonCallableMock(spec=download).is_coroutine is True
+        assert NonCallableMock(spec=Client.close).is_coroutine is False
+
+    def test_mark_set_by_inspect(self) -> None:
+        mark = getattr(inspect, "markcoroutinefunction", None)
+        if mark is None:
+            pytest.skip("inspect.markcoroutinefunction is new in 3.12")
+        mock = NonCallableMock()
+        assert mark(mock) is mock
+        assert mock.is_coroutine is True
+        assert inspect.iscoroutinefunction(mock)
+
+    def test_coroutine_mock_is_true_by_default_and_can_be_switched_off(self) -> None:
+        mock = CoroutineMock()
+        assert mock.is_coroutine is True
+        mock.is_coroutine = False
+        assert not inspect.iscoroutinefunction(mock)
+        assert asyncio_iscoroutinefunction(mock) in (False, None)
+        assert run(mock()) is mock.return_value  # still returns a coroutine when called
+        mock.is_coroutine = True
+        assert inspect.iscoroutinefunction(mock)
+        off = CoroutineMock(is_coroutine=False)
+        assert not inspect.iscoroutinefunction(off)
+        assert isinstance(off.child, MagicMock)  # not taken as a child's configuration
+
+    def test_plain_mock_has_no_is_coroutine(self) -> None:
+        # As in asynctest: Mock and MagicMock take it as an ordinary attribute.
+        mock = Mock(is_coroutine=True)
+        assert not inspect.iscoroutinefunction(mock)
+        assert asyncio_iscoroutinefunction(mock) in (False, None)
+
+
 class TestAwaitedWaiters:
     def test_wait_wait_next_and_wait_for(self) -> None:
         async def main() -> list[str]:
@@ -175,6 +260,21 @@ class TestAwaitedWaiters:
             return log
 
         assert run(main()) == ["wait", "wait skip=1", "wait_next", "wait_for 3"]
+
+    def test_skip_is_positional_as_in_asynctest(self) -> None:
+        async def main() -> None:
+            mock = CoroutineMock()
+            waiting = asyncio.ensure_future(mock.awaited.wait(1))
+            next_two = asyncio.ensure_future(mock.awaited.wait_next(1))
+            await asyncio.sleep(0)
+            await mock()
+            await asyncio.sleep(0)
+            assert not waiting.done()
+            assert not next_two.done()
+            await mock()
+            await asyncio.gather(waiting, next_two)
+
+        run(main())
 
     def test_wait_next_with_skip(self) -> None:
         async def main() -> int:

@@ -118,6 +118,44 @@ class TestDecoratingFunctions:
         assert Tests().test_one() == "patched"
         assert Tests().helper() is _targets.compute
 
+    def test_class_decoration_keeps_the_limited_scope(self) -> None:
+        # asynctest 0.13 dropped the scope of a class-level patch.dict: its methods got GLOBAL.
+        seen: list[tuple[str, str]] = []
+
+        @patch.object(_targets, "compute", new="patched", scope=LIMITED)
+        @patch.dict(_targets.CONFIG, {"mode": "patched"}, scope=LIMITED)
+        class Tests:
+            async def test_async(self) -> tuple[Any, str]:
+                for _ in range(3):
+                    await asyncio.sleep(0)
+                return _targets.compute, _targets.CONFIG["mode"]
+
+            def test_sync(self) -> tuple[Any, str]:
+                # Never suspended: LIMITED covers the whole call.
+                return _targets.compute, _targets.CONFIG["mode"]
+
+        async def bystander(started: asyncio.Event) -> None:
+            started.set()
+            for _ in range(3):
+                seen.append((getattr(_targets.compute, "__name__", "?"), _targets.CONFIG["mode"]))
+                await asyncio.sleep(0)
+
+        async def main() -> Any:
+            started = asyncio.Event()
+
+            async def test() -> Any:
+                await started.wait()
+                return await Tests().test_async()
+
+            result, _ = await asyncio.gather(test(), bystander(started))
+            return result
+
+        assert run(main()) == ("patched", "patched")
+        assert seen == [("compute", "real")] * 3
+        assert Tests().test_sync() == ("patched", "patched")
+        assert _targets.compute() == "real"
+        assert _targets.CONFIG == {"mode": "real"}
+
     def test_fresh_mock_for_every_call(self) -> None:
         @patch(f"{TARGET}.fetch")
         async def uses(mock: Any) -> Any:
@@ -331,6 +369,24 @@ class TestBadInput:
             patch.dict({}, scope=None)  # type: ignore[arg-type]
         assert set(PatchScope) == {GLOBAL, LIMITED}
 
+    def test_scope_is_positional_as_in_asynctest(self) -> None:
+        async def step() -> tuple[Any, str]:
+            return _targets.compute, _targets.CONFIG["mode"]
+
+        limited_patch = patch(f"{TARGET}.compute", "new", None, False, None, None, None, LIMITED)
+        limited_dict = patch.dict(_targets.CONFIG, {"mode": "new"}, False, LIMITED)
+        assert limited_patch.scope is LIMITED
+        assert limited_dict.scope is LIMITED
+        assert (
+            patch.object(_targets, "compute", "new", None, False, None, None, None, LIMITED).scope
+            is LIMITED
+        )
+        assert (
+            patch.multiple(_targets, None, False, None, None, None, LIMITED, compute="x").scope
+            is LIMITED
+        )
+        assert run(limited_patch(limited_dict(step))()) == ("new", "new")
+
     def test_limited_needs_a_coroutine_or_generator_function(self) -> None:
         with pytest.raises(TypeError, match=r"scope=LIMITED.*compute"):
             patch.object(_targets, "compute", scope=LIMITED)(_targets.compute)
@@ -363,3 +419,24 @@ def test_mixing_with_the_stdlib_patch_is_refused() -> None:
         patch(f"{TARGET}.compute")(unittest.mock.patch(f"{TARGET}.fetch")(function))
     with pytest.raises(TypeError, match=r"both unittest\.mock\.patch and aiotestkit"):
         unittest.mock.patch(f"{TARGET}.fetch")(patch(f"{TARGET}.compute")(function))
+
+
+@pytest.mark.parametrize("times", [1, 2, 3])
+@patch(f"{TARGET}.compute")
+def test_no_accumulation_across_parametrisations(compute: Any, times: int) -> None:
+    # asynctest #148: one mock was shared by every parametrisation.
+    assert compute.call_count == 0
+    for _ in range(times):
+        _targets.compute()
+    assert compute.call_count == times
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("times", [1, 2])
+@patch(f"{TARGET}.fetch", scope=LIMITED)
+async def test_no_accumulation_across_async_parametrisations(fetch: Any, times: int) -> None:
+    fetch.assert_not_awaited()
+    for _ in range(times):
+        await _targets.fetch("u")
+        await asyncio.sleep(0)
+    assert fetch.await_count == times

@@ -13,6 +13,7 @@ import unittest
 import pytest
 
 from aiotestkit_fakeio import (
+    FakePeer,
     FileDescriptor,
     FileMock,
     SocketMock,
@@ -215,6 +216,21 @@ def test_a_plain_selector_loop_is_refused() -> None:
         loop.close()
 
 
+def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
+    # Instead of a logged callback error and a hang once the transport registers the fake fd.
+    async def main() -> None:
+        with pytest.raises(TypeError, match=r"SelectorEventLoop.*new_fakeio_loop"):
+            FakePeer()
+
+    loop = asyncio.SelectorEventLoop()
+    try:
+        loop.run_until_complete(main())
+        with pytest.raises(TypeError, match="new_fakeio_loop"):
+            FakePeer(loop=loop)
+    finally:
+        loop.close()
+
+
 def test_a_closed_loop_is_reported() -> None:
     loop = new_fakeio_loop()
     loop.close()
@@ -229,5 +245,8 @@ def test_uvloop_is_refused() -> None:
     try:
         with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
             set_read_ready(FileMock(), loop)
+        # Not an OSError (EBADF) from uvloop's own poller when the transport starts.
+        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+            FakePeer(loop=loop)
     finally:
         loop.close()

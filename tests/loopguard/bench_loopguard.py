@@ -7,6 +7,7 @@ tests/loopguard/bench_loopguard.py [N]`. Prints microseconds per simulated test 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -27,9 +28,18 @@ def plain() -> None:
     loop.close()
 
 
-def guarded(checks: dict[str, bool] | None) -> Callable[[], None]:
+def isolated_runner() -> None:
+    """The loop lifecycle of IsolatedAsyncioTestCase on 3.11+: a debug-mode asyncio.Runner."""
+    if not hasattr(asyncio, "Runner"):  # pragma: no cover - no Runner on 3.10
+        plain()
+        return
+    with asyncio.Runner(debug=True) as runner:
+        runner.run(asyncio.sleep(0))
+
+
+def guarded(checks: dict[str, bool] | None, *, debug: bool | None = None) -> Callable[[], None]:
     def run() -> None:
-        guard = LoopGuard()
+        guard = LoopGuard(debug=debug)
         loop = guard.start()
         loop.run_until_complete(asyncio.sleep(0))
         if checks is not None:
@@ -40,6 +50,8 @@ def guarded(checks: dict[str, bool] | None) -> Callable[[], None]:
 
 
 def timeit(func: Callable[[], None], n: int) -> float:
+    func()  # warm up
+    gc.collect()  # garbage of the previous variant must not be collected on this one's time
     start = time.perf_counter()
     for _ in range(n):
         func()
@@ -50,12 +62,15 @@ def main(n: int) -> None:
     """Time each variant n times and print per-test cost and ratio to the plain loop."""
     base = timeit(plain, n)
     print(f"plain loop lifecycle          {base * 1e6:8.0f} us  1.00x")
-    for label, checks in (
-        ("LoopGuard, no checks", None),
-        ("LoopGuard, strict minus gc", NO_GC),
-        ("LoopGuard, strict (gc.collect)", STRICT),
+    runner = timeit(isolated_runner, n)
+    print(f"Runner(debug=True) (IATC)     {runner * 1e6:8.0f} us  {runner / base:.2f}x")
+    for label, checks, debug in (
+        ("LoopGuard, no checks", None, None),
+        ("LoopGuard(debug=True)", None, True),
+        ("LoopGuard, strict minus gc", NO_GC, None),
+        ("LoopGuard, strict (gc.collect)", STRICT, None),
     ):
-        cost = timeit(guarded(checks), n)
+        cost = timeit(guarded(checks, debug=debug), n)
         print(f"{label:<30}{cost * 1e6:8.0f} us  {cost / base:.2f}x")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
+import pickle
 import selectors
 import socket
 import sys
@@ -17,6 +19,7 @@ import pytest
 from aiotestkit_loopguard import (
     CheckContext,
     Finding,
+    LeakError,
     LoopGuard,
     check_loop,
     fail_on,
@@ -145,6 +148,23 @@ def test_active_selector_callbacks_fake_fd() -> None:
         assert check_loop(loop, active_selector_callbacks=True) == []
 
 
+def test_active_selector_callbacks_on_a_fakeio_loop() -> None:
+    fakeio = pytest.importorskip("aiotestkit_fakeio")
+    with LoopGuard(fakeio.new_fakeio_loop) as loop:
+        assert check_loop(loop, active_selector_callbacks=True) == []  # the self-pipe is fine
+        sock, file = fakeio.SocketMock(), fakeio.FileMock()
+        loop.add_reader(sock, print)
+        loop.add_writer(file, print)
+        found = check_loop(loop, active_selector_callbacks=True)
+        assert [f.message.split(",")[0] for f in found] == [
+            f"add_reader({sock!r}",
+            f"add_writer({file!r}",
+        ]
+        loop.remove_reader(sock)
+        loop.remove_writer(file)
+        assert check_loop(loop, active_selector_callbacks=True) == []
+
+
 def test_leftover_tasks(guard: LoopGuard) -> None:
     loop = guard.loop
 
@@ -156,7 +176,9 @@ def test_leftover_tasks(guard: LoopGuard) -> None:
     [finding] = guard.check(only("leftover_tasks"))
     assert "the-leak" in finding.message
     assert "waits_forever" in finding.message
-    assert f"defined at {__file__}" in finding.message
+    # Debug mode (-X dev, PYTHONASYNCIODEBUG) knows where the task was created.
+    where = "created at" if loop.get_debug() else "coroutine defined at"
+    assert f"{where} {__file__}" in finding.message
     if not hasattr(asyncio, "format_call_graph"):  # 3.14+ shows the call graph instead
         # The await chain names each coroutine and the line it is suspended on.
         assert f"awaiting: test_leftover_tasks.<locals>.waits_forever() at {__file__}:" in (
@@ -268,7 +290,29 @@ def test_unawaited_coroutines_under_w_error_still_reach_the_previous_hook() -> N
                 never_awaited()  # type: ignore[unused-coroutine]
                 [finding] = check_loop(loop, unawaited_coroutines=True)
         assert "was never awaited" in finding.message
+        assert f"(coroutine defined at {__file__}:" in finding.message
         assert len(seen) == 1  # the error still went where -W error sends it
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_unawaited_coroutines_under_w_error_name_the_creation_site_in_debug_mode() -> None:
+    seen: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = seen.append
+
+    async def body() -> None:
+        never_awaited()  # type: ignore[unused-coroutine]
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with LoopGuard(debug=True) as loop:
+                loop.run_until_complete(body())
+                [finding] = check_loop(loop, unawaited_coroutines=True)
+        assert f"created at {__file__}:" in finding.message
+        assert "in body)" in finding.message
+        assert len(seen) == 1
     finally:
         sys.unraisablehook = previous
 
@@ -396,3 +440,45 @@ def test_custom_check_can_be_on_by_default() -> None:
             assert names(check_loop(loop, always_finds=True)) == ["always_finds"]
     finally:
         unregister_check("always_finds")
+
+
+def test_gc_collect_runs_only_for_the_checks_that_need_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full collection costs milliseconds per test; the default (all-off) checks and the
+    # loop-inspecting ones must never pay for it.
+    from aiotestkit_loopguard import _guard
+
+    calls: list[int] = []
+
+    def collect(*args: object) -> int:
+        calls.append(1)
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    with LoopGuard() as loop:
+        loop.run_until_complete(asyncio.sleep(0))
+        guard = _guard.guard_of(loop)
+        assert guard is not None
+        guard.assert_clean(resolve_checks(type(guard), None))  # the defaults
+        guard.assert_clean(
+            {
+                "unused_loop": True,
+                "active_handles": True,
+                "active_selector_callbacks": True,
+                "leftover_tasks": True,
+                "forbidden_get_event_loop": True,
+            }
+        )
+        assert calls == []
+        for name in ("loop_exceptions", "unawaited_coroutines", "unclosed_resources"):
+            guard.assert_clean({name: True})
+        assert len(calls) == 3
+    assert len(calls) == 3  # close() never collects
+
+
+def test_leak_error_survives_pickle_and_copy() -> None:
+    error = LeakError([Finding("leftover_tasks", "task x"), Finding("active_handles", "timer y")])
+    clones: list[LeakError] = [pickle.loads(pickle.dumps(error)), copy.copy(error)]
+    for clone in clones:
+        assert isinstance(clone, AssertionError)
+        assert clone.findings == error.findings
+        assert str(clone) == str(error)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unittest
+import warnings
 
 import pytest
 
 from aiotestkit_loopguard import (
+    LoopGuard,
     fail_on,
     ignore_loop,
     known_checks,
@@ -36,6 +38,16 @@ def test_builtin_checks_are_all_off_by_default() -> None:
 def test_unknown_check_name_is_a_type_error_at_decoration() -> None:
     with pytest.raises(TypeError, match=r"'no_such_check'.*known checks: unused_loop"):
         fail_on(no_such_check=True)
+
+
+def test_fail_on_without_parentheses_says_how_to_use_it() -> None:
+    def test_x() -> None:
+        pass
+
+    with pytest.raises(
+        TypeError, match=r"keyword arguments, e\.g\. @fail_on\(active_handles=True\)"
+    ):
+        fail_on(test_x)  # type: ignore[arg-type]
 
 
 def test_non_boolean_value_is_a_type_error() -> None:
@@ -152,3 +164,58 @@ def test_class_decorators_stack_on_one_class() -> None:
     checks = resolve_checks(Case, None)
     assert checks["active_handles"] is False
     assert checks["leftover_tasks"] is True
+
+
+def test_results_do_not_depend_on_test_order() -> None:
+    # asynctest cached the checks of a decorated method on the function: a method inherited by
+    # two classes with different class-level fail_on got whichever result was computed first,
+    # so Base-then-Child and Child-then-Base gave different outcomes.
+    class Guarded(unittest.TestCase):
+        def setUp(self) -> None:
+            self.guard = LoopGuard()
+            self.loop = self.guard.start()
+            self.addCleanup(self.guard.close)
+
+        def tearDown(self) -> None:
+            method = getattr(self, self._testMethodName)
+            self.guard.assert_clean(resolve_checks(type(self), method))
+
+    @fail_on(active_handles=True)
+    class OrderBase(Guarded):
+        @fail_on(unused_loop=False)
+        def test_leaks_a_timer(self) -> None:
+            self.loop.call_later(10, print)
+
+    @fail_on(active_handles=False)
+    class OrderChild(OrderBase):
+        pass
+
+    def outcome(*classes: type[unittest.TestCase]) -> dict[str, bool]:
+        result = unittest.TestResult()
+        unittest.TestSuite(cls("test_leaks_a_timer") for cls in classes).run(result)
+        failed = {type(test).__name__ for test, _ in result.errors + result.failures}
+        return {cls.__name__: cls.__name__ not in failed for cls in classes}
+
+    expected = {"OrderBase": False, "OrderChild": True}
+    assert outcome(OrderBase, OrderChild) == expected
+    assert outcome(OrderChild, OrderBase) == expected
+    assert outcome(OrderChild, OrderBase, OrderChild) == expected
+
+
+def test_ignore_loop_never_warns() -> None:
+    # asynctest deprecated ignore_loop with a DeprecationWarning at decoration time, i.e. at
+    # import: under -W error that breaks the import of a whole migrated test module.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+
+        @ignore_loop
+        def test_a() -> None:
+            pass
+
+        @ignore_loop()
+        class Case(unittest.TestCase):
+            pass
+
+    assert caught == []
+    assert resolve_checks(Case, test_a)["unused_loop"] is False
+    assert resolve_checks(Case, None)["unused_loop"] is False

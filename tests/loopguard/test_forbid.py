@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import unittest
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -171,3 +173,48 @@ def test_overlapping_forbids_end_in_any_order() -> None:
     a.__exit__(None, None, None)
     b.__exit__(None, None, None)
     assert _compat.capture_current_loop() == before
+
+
+async def _nothing() -> None:
+    pass  # pragma: no cover - never run
+
+
+def test_it_bites_for_what_routes_through_get_event_loop_outside_a_loop() -> None:
+    makers: list[Callable[[Coroutine[Any, Any, None]], object]] = [
+        lambda coro: asyncio.Future(),
+        asyncio.ensure_future,
+        asyncio.gather,
+        lambda coro: asyncio.StreamReader(),
+    ]
+    with LoopGuard() as loop, forbid_get_event_loop() as forbidden:
+        for make in makers:
+            coro = _nothing()
+            with pytest.raises(GetEventLoopForbiddenError, match="Pass the loop explicitly"):
+                make(coro)
+            coro.close()
+        assert len(forbidden.violations) == 4
+        # Passing the loop explicitly keeps working.
+        assert asyncio.Future(loop=loop).get_loop() is loop
+        asyncio.ensure_future(_nothing(), loop=loop).cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_decorators_restore_exactly_when_the_function_raises() -> None:
+    @forbid_get_event_loop
+    def sync_body() -> None:
+        raise KeyError("sync")
+
+    @forbid_get_event_loop
+    async def async_body() -> None:
+        await asyncio.sleep(0)
+        raise KeyError("async")
+
+    with LoopGuard() as loop:
+        before = _compat.capture_current_loop()
+        with pytest.raises(KeyError, match="sync"):
+            sync_body()
+        assert _compat.capture_current_loop() == before
+        with pytest.raises(KeyError, match="async"):
+            loop.run_until_complete(async_body())
+        assert _compat.capture_current_loop() == before
+        assert asyncio.get_event_loop() is loop

@@ -62,6 +62,29 @@ def test_previous_current_loop_is_restored(outer_loop: asyncio.AbstractEventLoop
     assert not outer_loop.is_closed()
 
 
+def test_no_loop_ever_set_state_is_restored() -> None:
+    # A thread that never called set_event_loop (a fresh policy): on <= 3.13 get_event_loop()
+    # may still create a loop there, so the `_set_called` latch must come back unset too.
+    original = _compat.capture_current_loop()
+    if original.policy is None:  # pragma: no cover - 3.16+: no policies
+        pytest.skip("no event-loop policies on this Python")
+    _compat.set_policy(type(original.policy)())
+    try:
+        pristine = _compat.capture_current_loop()
+        assert pristine.loop is None
+        assert pristine.set_called in (False, _compat.MISSING)
+        with LoopGuard() as loop:
+            assert asyncio.get_event_loop() is loop
+        assert _compat.capture_current_loop() == pristine
+        guard = LoopGuard()
+        with pytest.raises(Boom):
+            with guard:
+                raise Boom
+        assert _compat.capture_current_loop() == pristine
+    finally:
+        _compat.restore_current_loop(original)
+
+
 def test_state_restored_after_a_leaking_test() -> None:
     before = snapshot()
 

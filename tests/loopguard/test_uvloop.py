@@ -39,3 +39,28 @@ def test_uvloop_unused_loop_and_exceptions() -> None:
         assert "ZeroDivisionError" in finding.message
     finally:
         guard.close()
+
+
+def test_default_factory_honours_an_installed_uvloop_policy() -> None:
+    policy_class = getattr(uvloop, "EventLoopPolicy", None)
+    if policy_class is None or _compat.get_policy() is None:  # pragma: no cover - 3.16+
+        pytest.skip("no event-loop policies on this Python or uvloop")
+    original = _compat.capture_current_loop()
+    policy = policy_class()
+    _compat.set_policy(policy)
+    outer = policy.new_event_loop()
+    try:
+        asyncio.set_event_loop(outer)
+        before = _compat.capture_current_loop()
+        with LoopGuard() as loop:
+            assert isinstance(loop, uvloop.Loop)  # asyncio.new_event_loop() asked the policy
+            assert asyncio.get_event_loop() is loop
+            loop.run_until_complete(asyncio.sleep(0))
+        assert loop.is_closed()
+        assert _compat.get_policy() is policy
+        assert _compat.capture_current_loop() == before
+        assert asyncio.get_event_loop() is outer
+    finally:
+        _compat.restore_current_loop(original)
+        outer.close()
+    assert _compat.get_policy() is original.policy

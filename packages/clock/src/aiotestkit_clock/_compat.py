@@ -59,6 +59,9 @@ logger = logging.getLogger("asyncio")
 _MIN_SCHEDULED_TIMER_HANDLES = 100
 _MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5
 
+# How many iterations one _run_once call may run while callbacks keep becoming ready.
+_MAX_INNER_ITERATIONS = 1000
+
 # Longest single real-time wait while real work is in flight; the loop re-evaluates after it.
 _MAX_REAL_WAIT = 1.0
 
@@ -261,25 +264,63 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         """Schedule ``callback(*args)`` at virtual time ``when``; equal times run in FIFO order."""
         if when is None:
             raise TypeError("when cannot be None")
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return self._vt_slow_timer(when, callback, args, context)
+        # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls (this
+        # runs once per timer: the hot path). call_later repeats it to save one more call.
+        timer = _new_timer(OrderedTimerHandle)
+        timer._context = _copy_context() if context is None else context
+        timer._loop = self
+        timer._callback = callback
+        timer._args = args
+        timer._cancelled = False
+        timer._repr = None
+        timer._source_traceback = None
+        timer._when = when
+        timer._seq = next(self._vt_seq)
+        timer._scheduled = True
+        heapq.heappush(self._scheduled, timer)
+        return timer
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback(*args)`` ``delay`` virtual seconds from now."""
+        if delay is None:
+            raise TypeError("delay must not be None")
+        if self._debug or self._closed or not _FAST_HANDLES:
+            return self._vt_slow_timer(self._vt_now + delay, callback, args, context)
+        timer = _new_timer(OrderedTimerHandle)
+        timer._context = _copy_context() if context is None else context
+        timer._loop = self
+        timer._callback = callback
+        timer._args = args
+        timer._cancelled = False
+        timer._repr = None
+        timer._source_traceback = None
+        timer._when = self._vt_now + delay
+        timer._seq = next(self._vt_seq)
+        timer._scheduled = True
+        heapq.heappush(self._scheduled, timer)
+        return timer
+
+    def _vt_slow_timer(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: Sequence[Any],
+        context: contextvars.Context | None,
+    ) -> asyncio.TimerHandle:
+        # The stock checks and constructors (debug mode, closed loop, unknown Handle layout).
         self._check_closed()
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_at")
-        if _FAST_HANDLES and not self._debug:
-            # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls
-            # (this runs once per timer, the hot path).
-            timer = _new_timer(OrderedTimerHandle)
-            timer._context = _copy_context() if context is None else context
-            timer._loop = self
-            timer._callback = callback
-            timer._args = args
-            timer._cancelled = False
-            timer._repr = None
-            timer._source_traceback = None
-            timer._when = when
-            timer._seq = next(self._vt_seq)
-        else:
-            timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
+        timer = OrderedTimerHandle(when, callback, args, self, context, next(self._vt_seq))
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
@@ -305,18 +346,6 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         self._ready.append(handle)
         return handle
 
-    def call_later(
-        self,
-        delay: float,
-        callback: Callable[[Unpack[_Ts]], object],
-        *args: Unpack[_Ts],
-        context: contextvars.Context | None = None,
-    ) -> asyncio.TimerHandle:
-        """Schedule ``callback(*args)`` ``delay`` virtual seconds from now."""
-        if delay is None:
-            raise TypeError("delay must not be None")
-        return self.call_at(self._vt_now + delay, callback, *args, context=context)
-
     def _vt_next_deadline(self) -> float | None:
         scheduled = self._scheduled
         while scheduled and scheduled[0]._cancelled:
@@ -329,11 +358,11 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
 
     # -- real work tracking ---------------------------------------------------------------------
 
-    def run_in_executor(  # type: ignore[override]
+    def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,
-        func: Callable[..., _T],
-        *args: Any,
+        func: Callable[[Unpack[_Ts]], _T],
+        *args: Unpack[_Ts],
     ) -> asyncio.Future[_T]:
         """Like the stock method; virtual time does not move while the job runs."""
         self._check_closed()
@@ -399,10 +428,6 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 return True
         return False
 
-    def _vt_real_io(self) -> bool:
-        """Return whether real file descriptors besides the self-pipe are registered."""
-        return len(self._vt_fds) > self._vt_base_fds
-
     # -- the loop iteration ---------------------------------------------------------------------
 
     def _vt_poll(self, timeout: float | None) -> bool:
@@ -414,19 +439,20 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         return False
 
     def _run_once(self) -> None:
-        """Run loop iterations until the loop is stopping.
+        """Run up to ``_MAX_INNER_ITERATIONS`` loop iterations, until the loop is stopping.
 
         Each iteration: poll I/O if anything could deliver through the selector, move virtual
         time if nothing is ready, move due timers to the ready queue and run what was ready at
         its start. ``run_forever`` calls this once per iteration and checks ``_stopping`` after
-        it; as the virtual loop skips the selector when nothing real is registered, it keeps
-        iterating here instead, which saves a call per iteration and changes nothing else.
+        it; the virtual loop keeps iterating here instead, which saves a call per iteration and
+        changes nothing for ``run_forever``. The bound hands control back now and then to any
+        other code that drives ``_run_once`` itself.
         """
         ready = self._ready
         popleft = ready.popleft
         heappop = heapq.heappop
         handle: asyncio.Handle | None = None
-        while True:
+        for _ in range(_MAX_INNER_ITERATIONS):
             scheduled = self._scheduled
             count = len(scheduled)
             if (
@@ -445,12 +471,34 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 # the selector (the stock loop makes this syscall on every iteration).
                 if self._vt_wrapped or self._vt_signals or len(self._vt_fds) > self._vt_base_fds:
                     self._vt_poll(0)
+            elif (
+                scheduled
+                and self._vt_autojump
+                and not (
+                    self._vt_targets
+                    or self._vt_jobs
+                    or self._vt_procs
+                    or self._vt_busy
+                    or self._vt_wrapped
+                    or self._vt_signals
+                )
+                and len(self._vt_fds) <= self._vt_base_fds
+            ):
+                # Idle in plain autojump mode with nothing real around: jump to the next timer
+                # (the common case of _vt_idle, inlined; a timer at infinity is never reached).
+                when = scheduled[0]._when
+                if when > self._vt_now:
+                    if when < math.inf:
+                        self._vt_now = when
+                    else:
+                        self._vt_idle()
             else:
                 self._vt_idle()
 
-            # Exact comparison: a timer is due when its deadline is not after now.
+            # Exact comparison: a timer is due when its deadline is not after now (written so
+            # that a NaN deadline is due at once, as on the stock loop, instead of never).
             now = self._vt_now
-            while scheduled and scheduled[0]._when <= now:
+            while scheduled and not scheduled[0]._when > now:
                 timer = heappop(scheduled)
                 timer._scheduled = False
                 ready.append(timer)
@@ -501,7 +549,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         """Nothing is ready: run what I/O delivers, jump virtual time, wait, or raise."""
         scheduled = self._scheduled
         now = self._vt_now
-        if scheduled and scheduled[0]._when <= now:
+        if scheduled and not scheduled[0]._when > now:
             return  # a timer is due now; the caller moves it to the ready queue
         if (self._vt_wrapped or self._vt_signals) and self._vt_poll(0):
             return  # fake readiness or a signal arrived
@@ -553,8 +601,8 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         else:
             head = (
                 f"the loop is idle at virtual time t={self._vt_now!r} and nothing can wake it: "
-                "no callback is ready, no timer is pending, and no executor job, subprocess "
-                "or real I/O is in flight."
+                "no callback is ready, no timer is pending (or only at t=inf), and no executor "
+                "job, subprocess or real I/O is in flight."
             )
         if tasks:
             lines = "\n".join(_describe_task(task) for task in tasks)

@@ -12,10 +12,16 @@ only way to change how mocks build children and answer calls; both have the same
   ``_mock.py``;
 - ``AsyncMockMixin._execute_mock_call(*args, **kwargs)``, called by ``CallableMixin._mock_call``
   after the call is recorded, in ``_mock.py`` (``CoroutineMock``).
+
+Two attribute names are *provided* by mocks (``_mock.py``, ``is_coroutine``) because the stdlib
+reads them: ``_is_coroutine`` (``asyncio.iscoroutinefunction``, 3.10-3.14) and
+``_is_coroutine_marker`` (``inspect.iscoroutinefunction``, 3.12-3.14).
 """
 
 from __future__ import annotations
 
+import asyncio.coroutines
+import inspect
 from typing import Any
 from unittest import mock as _stdlib_mock
 
@@ -59,3 +65,49 @@ def return_value_configured(mock: object) -> bool:
 def wrapped_callable(mock: object) -> Any:
     """The object given as ``wraps=`` to a mock (``_mock_wraps``, 3.10-3.14), or None."""
     return vars(mock).get("_mock_wraps")
+
+
+def _asyncio_coroutine_mark() -> object:
+    """The marker ``asyncio.iscoroutinefunction`` looks for in ``_is_coroutine``.
+
+    ``asyncio.coroutines._is_coroutine`` on 3.10-3.14 (3.14 deprecates
+    ``asyncio.iscoroutinefunction``, to be removed in 3.16; a fresh object then, which nothing
+    looks for).
+    """
+    return getattr(asyncio.coroutines, "_is_coroutine", object())
+
+
+def _inspect_coroutine_mark() -> object:
+    """The marker ``inspect.iscoroutinefunction`` looks for in ``_is_coroutine_marker``.
+
+    Obtained through the public ``inspect.markcoroutinefunction`` (3.12+; the attribute name
+    ``_is_coroutine_marker`` is the same on 3.12-3.14, the module global holding the marker is
+    not). 3.10 and 3.11 have no marker: a fresh object then, which nothing looks for.
+    """
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is None:
+        return object()
+
+    def probe() -> None:
+        pass
+
+    mark(probe)
+    return getattr(probe, "_is_coroutine_marker", object())
+
+
+ASYNCIO_COROUTINE_MARK = _asyncio_coroutine_mark()
+INSPECT_COROUTINE_MARK = _inspect_coroutine_mark()
+
+
+def set_code_coroutine_flag(mock: object, value: bool) -> None:
+    """Set or clear ``CO_COROUTINE`` in the fake ``__code__`` of an ``AsyncMock``.
+
+    ``AsyncMockMixin.__init__`` stores a code mock in ``__dict__['__code__']`` (3.10-3.14) whose
+    ``co_flags`` make ``inspect.iscoroutinefunction`` true for a callable mock. Nothing to do for
+    mocks without one.
+    """
+    code = vars(mock).get("__code__")
+    if code is None:
+        return
+    flags = int(code.co_flags)
+    code.co_flags = flags | inspect.CO_COROUTINE if value else flags & ~inspect.CO_COROUTINE

@@ -71,12 +71,119 @@ class _ChildMixin:
         return klass(**kw)
 
 
-class NonCallableMock(_ChildMixin, unittest.mock.NonCallableMock):
-    """A non-callable mock whose spec'd coroutine functions become ``CoroutineMock`` children."""
+# Attribute names whose assignment goes to the is_coroutine properties, never to the mock's
+# attribute machinery (which refuses unknown names under spec_set).
+_IS_COROUTINE_NAMES = frozenset({"is_coroutine", "_is_coroutine", "_is_coroutine_marker"})
 
 
-class NonCallableMagicMock(_ChildMixin, unittest.mock.NonCallableMagicMock):
-    """A non-callable ``MagicMock`` with async magic methods and coroutine-aware spec children."""
+class _IsCoroutineMixin:
+    """asynctest's ``is_coroutine``: whether the mock passes for a coroutine function.
+
+    ``asyncio.iscoroutinefunction`` reads ``_is_coroutine`` (every Python), and
+    ``inspect.iscoroutinefunction`` reads ``_is_coroutine_marker`` (3.12+) and, for a callable
+    mock, the ``CO_COROUTINE`` flag of its fake ``__code__``: all three follow ``is_coroutine``.
+    """
+
+    def _init_is_coroutine(self, value: object) -> None:
+        if value is None:
+            # Keep the stdlib's answer: a spec that is a coroutine function made it an async mock.
+            value = isinstance(self, unittest.mock.AsyncMockMixin)
+        self.is_coroutine = bool(value)
+
+    @property
+    def is_coroutine(self) -> bool:
+        """True if the mocked object is a coroutine function (read/write)."""
+        return bool(self.__dict__.get("_aiotestkit_is_coroutine", False))
+
+    @is_coroutine.setter
+    def is_coroutine(self, value: object) -> None:
+        self.__dict__["_aiotestkit_is_coroutine"] = bool(value)
+        _compat.set_code_coroutine_flag(self, bool(value))
+
+    @property
+    def _is_coroutine(self) -> object:
+        return _compat.ASYNCIO_COROUTINE_MARK if self.is_coroutine else None
+
+    @_is_coroutine.setter
+    def _is_coroutine(self, value: object) -> None:
+        self.is_coroutine = value is _compat.ASYNCIO_COROUTINE_MARK
+
+    @property
+    def _is_coroutine_marker(self) -> object:
+        # Also what inspect.markcoroutinefunction(mock) sets (3.12+).
+        return _compat.INSPECT_COROUTINE_MARK if self.is_coroutine else None
+
+    @_is_coroutine_marker.setter
+    def _is_coroutine_marker(self, value: object) -> None:
+        self.is_coroutine = value is _compat.INSPECT_COROUTINE_MARK
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _IS_COROUTINE_NAMES:
+            object.__setattr__(self, name, value)  # the property setter
+            return
+        super().__setattr__(name, value)
+
+
+class NonCallableMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.NonCallableMock):
+    """A non-callable mock whose spec'd coroutine functions become ``CoroutineMock`` children.
+
+    Args:
+        spec: as for ``unittest.mock.NonCallableMock``.
+        wraps: as for ``unittest.mock.NonCallableMock``.
+        name: as for ``unittest.mock.NonCallableMock``.
+        spec_set: as for ``unittest.mock.NonCallableMock``.
+        is_coroutine: if true, ``asyncio.iscoroutinefunction(mock)`` (every Python) and
+            ``inspect.iscoroutinefunction(mock)`` (3.12+) are true. Also a read/write property.
+            Left out: true only if ``spec`` is a coroutine function.
+        parent: as for ``unittest.mock.NonCallableMock``.
+        **kwargs: as for ``unittest.mock.NonCallableMock``.
+
+    Example:
+        >>> import inspect
+        >>> mock = NonCallableMock(is_coroutine=True)
+        >>> mock.is_coroutine
+        True
+        >>> mock.is_coroutine = False
+        >>> inspect.iscoroutinefunction(mock)
+        False
+    """
+
+    def __init__(
+        self,
+        spec: Any = None,
+        wraps: Any = None,
+        name: str | None = None,
+        spec_set: Any = None,
+        is_coroutine: bool | None = None,
+        parent: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            spec=spec, wraps=wraps, name=name, spec_set=spec_set, parent=parent, **kwargs
+        )
+        self._init_is_coroutine(is_coroutine)
+
+
+class NonCallableMagicMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.NonCallableMagicMock):
+    """A non-callable ``MagicMock`` with async magic methods and coroutine-aware spec children.
+
+    Takes the same arguments as ``NonCallableMock``, ``is_coroutine`` included.
+    """
+
+    def __init__(
+        self,
+        spec: Any = None,
+        wraps: Any = None,
+        name: str | None = None,
+        spec_set: Any = None,
+        is_coroutine: bool | None = None,
+        parent: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            spec=spec, wraps=wraps, name=name, spec_set=spec_set, parent=parent, **kwargs
+        )
+        self._init_is_coroutine(is_coroutine)
 
 
 class Mock(_ChildMixin, unittest.mock.Mock):
@@ -120,7 +227,7 @@ class _AwaitEvent:
     def __repr__(self) -> str:
         return f"<awaited of {self._mock!r}: {self._mock.await_count} awaits>"
 
-    async def wait(self, *, skip: int = 0) -> Any:
+    async def wait(self, skip: int = 0) -> Any:
         """Wait until the mock has been awaited at least ``skip + 1`` times in total.
 
         Args:
@@ -131,7 +238,7 @@ class _AwaitEvent:
         """
         return await self.wait_for(lambda mock: mock.await_count > skip)
 
-    async def wait_next(self, *, skip: int = 0) -> Any:
+    async def wait_next(self, skip: int = 0) -> Any:
         """Wait for ``skip + 1`` more awaits, counted from now.
 
         Args:
@@ -170,7 +277,7 @@ class _AwaitEvent:
                 future.set_result(result)
 
 
-class CoroutineMock(_ChildMixin, unittest.mock.AsyncMock):
+class CoroutineMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.AsyncMock):
     """A mock of a coroutine function, with asynctest's semantics.
 
     It is an ``AsyncMock`` (so ``inspect.iscoroutinefunction`` and ``asyncio.iscoroutinefunction``
@@ -186,15 +293,19 @@ class CoroutineMock(_ChildMixin, unittest.mock.AsyncMock):
       finishes (also when it raises), in completion order;
     - ``awaited`` lets a test wait: ``await mock.awaited.wait()``, ``wait_next()``,
       ``wait_for(predicate)``;
-    - the default result and the children are ``MagicMock``s.
+    - the default result and the children are ``MagicMock``s;
+    - ``is_coroutine`` (true by default, read/write, also accepted as an argument) decides what
+      ``inspect.iscoroutinefunction`` and ``asyncio.iscoroutinefunction`` answer; calling the
+      mock returns a coroutine either way.
     """
 
     _child_mock_class = MagicMock
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, is_coroutine: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Through __dict__: a spec_set mock would refuse a new attribute.
         self.__dict__["awaited"] = _AwaitEvent(self)
+        self._init_is_coroutine(is_coroutine)
 
     awaited: _AwaitEvent
 

@@ -151,7 +151,9 @@ class _Patch:
                 continue
             value = getattr(klass, name)
             if callable(value) and not isinstance(value, type):
-                setattr(klass, name, self.copy()(value))
+                # The scope carries over to each method. A plain (sync) test method is never
+                # suspended, so LIMITED simply covers its whole call there.
+                setattr(klass, name, _decorate(value, self.copy(), in_class=True))
         return klass
 
 
@@ -619,7 +621,15 @@ def _patchings_of(func: Any) -> tuple[tuple[_Patch, ...], Any]:
     return patchings, func._aiotestkit_original
 
 
-def _decorate(func: Any, patching: _Patch) -> Any:
+def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
+    """Wrap ``func`` so each call applies ``patching`` (and those of inner decorators).
+
+    Args:
+        func: the function, coroutine function or generator function to decorate.
+        patching: the patch to apply.
+        in_class: ``func`` is a test method of a decorated class: ``LIMITED`` is then accepted
+            on a plain function (it covers the whole call).
+    """
     if not callable(func):
         msg = f"patch can decorate a function or a class, got {func!r}"
         raise TypeError(msg)
@@ -628,7 +638,7 @@ def _decorate(func: Any, patching: _Patch) -> Any:
     patchings = (*inner_patchings, patching)
     is_coroutine = inspect.iscoroutinefunction(original)
     is_generator = inspect.isgeneratorfunction(original)
-    if patching.scope is LIMITED and not (is_coroutine or is_generator):
+    if patching.scope is LIMITED and not (is_coroutine or is_generator or in_class):
         raise TypeError(_LIMITED_NEEDS_COROUTINE.format(target=original))
 
     if is_coroutine:
@@ -664,7 +674,9 @@ def _decorate(func: Any, patching: _Patch) -> Any:
             invocation = _Invocation(patchings)
             with contextlib.ExitStack() as stack:
                 extra_args, extra_kwargs = invocation.enter(stack)
-                return original(*args, *extra_args, **kwargs, **extra_kwargs)
+                # LIMITED patches (from a decorated class) for the call: it is one step.
+                with invocation.step():
+                    return original(*args, *extra_args, **kwargs, **extra_kwargs)
 
         wrapper = function_wrapper
     wrapper._aiotestkit_patchings = patchings
@@ -697,7 +709,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -735,7 +746,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -761,7 +771,6 @@ class _PatchFunction:
         spec_set: Any = None,
         autospec: Any = None,
         new_callable: Any = None,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:
@@ -793,7 +802,6 @@ class _PatchFunction:
         in_dict: Any,
         values: Mapping[Any, Any] | Iterable[tuple[Any, Any]] = (),
         clear: bool = False,
-        *,
         scope: PatchScope = GLOBAL,
         **kwargs: Any,
     ) -> _Patch:

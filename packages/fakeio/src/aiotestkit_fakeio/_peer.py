@@ -18,7 +18,7 @@ import ssl as _ssl
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._selector import SocketMock, _register_poller
+from ._selector import SocketMock, _find_test_selector, _register_poller
 
 __all__ = ("FakePeer",)
 
@@ -76,6 +76,10 @@ class FakePeer:
         latency: default delay, in loop seconds, of everything the peer delivers.
         loop: the loop whose clock delays follow; the running loop if None.
         address: the peer's address, as ``getpeername()`` and ``recvfrom()`` report it.
+
+    Raises:
+        TypeError: the loop (``loop``, or the running one) cannot host fake file objects: its
+            selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop).
     """
 
     def __init__(
@@ -96,6 +100,13 @@ class FakePeer:
         self.address = address
         self.datagrams: list[tuple[bytes, Address]] = []
         """Datagrams the code sent, with the address they were sent to (None if connected)."""
+        if loop is None:
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_running_loop()
+        if loop is not None:
+            # Fail here, with a TypeError naming the loop to use, rather than later with an
+            # OSError (uvloop) or a logged callback error and a hang (a plain selector loop).
+            _find_test_selector(loop)
         self._loop = loop
         self._datagram = self.socket.type == socket.SOCK_DGRAM
         self._incoming: collections.deque[bytes] = collections.deque()
@@ -292,12 +303,14 @@ class FakePeer:
                 except _ssl.SSLWantReadError:
                     break
                 except _ssl.SSLZeroReturnError:
-                    # The code sent close_notify: answer with ours, as a polite server does.
+                    data = b""
+                if not data:
+                    # The code sent close_notify (SSLObject.read returns b"" for it, or raises
+                    # SSLZeroReturnError): answer with ours, as a polite server does, or the
+                    # code's transport waits for it until its SSL shutdown timeout.
                     self._code_eof()
                     with contextlib.suppress(_ssl.SSLError):
                         tls.unwrap()
-                    break
-                if not data:
                     break
                 self._deliver_to_test(data)
         except _ssl.SSLError as exc:
@@ -310,7 +323,9 @@ class FakePeer:
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
-            self._loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop()
+            _find_test_selector(loop)
+            self._loop = loop
         return self._loop
 
     def _schedule(self, action: Callable[[], None], delay: float | None) -> None:

@@ -7,7 +7,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 from . import _compat
 
@@ -58,6 +58,10 @@ class LeakError(AssertionError):
         lines = [f"the test leaked {count} item{'s' if count != 1 else ''}:"]
         lines += [f" - {finding}" for finding in self.findings]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[LeakError], tuple[tuple[Finding, ...]]]:
+        # Rebuilt from the findings, not from the message (pickle, copy, multiprocessing).
+        return (type(self), (self.findings,))
 
 
 @dataclass
@@ -212,7 +216,13 @@ class fail_on:
         TypeError: Unknown check name or non-boolean value (raised at decoration time).
     """
 
-    def __init__(self, **checks: bool) -> None:
+    def __init__(self, *targets: NoReturn, **checks: bool) -> None:
+        if targets:  # `@fail_on` without parentheses, or a positional argument
+            raise TypeError(
+                "fail_on takes check names as keyword arguments, e.g. "
+                "@fail_on(active_handles=True); use @strict or @lenient for every check, "
+                f"got the positional argument(s) {', '.join(map(repr, targets))}"
+            )
         self.checks = _validate(checks, "fail_on()")
 
     def __call__(self, target: T) -> T:
@@ -258,7 +268,11 @@ def ignore_loop(target: None = None) -> Callable[[T], T]: ...
 @overload
 def ignore_loop(target: T) -> T: ...
 def ignore_loop(target: Any = None) -> Any:
-    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses."""
+    """Same as ``fail_on(unused_loop=False)``; usable with or without parentheses.
+
+    Not deprecated and never warns (asynctest warned at decoration time, which ``-W error``
+    turns into an import error of the test module).
+    """
     decorate = fail_on(unused_loop=False)
     return decorate if target is None else decorate(target)
 

@@ -109,13 +109,14 @@ def _policy_local(policy: Any) -> Any:
 def capture_current_loop() -> CurrentLoopState:
     """Read the thread's current loop without creating one and without warnings."""
     policy = get_policy()
-    if policy is None:  # pragma: no cover - 3.16+: no policy, ask get_event_loop quietly
+    if policy is None:  # 3.16+: no policy, ask get_event_loop quietly (if it still exists)
         loop = None
-        if _events._get_running_loop() is None:
+        getter = getattr(asyncio, "get_event_loop", None)
+        if getter is not None and has_current_loop() and _events._get_running_loop() is None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
-                    loop = asyncio.get_event_loop()
+                    loop = getter()
             except RuntimeError:
                 loop = None
         return CurrentLoopState(None, loop, MISSING, exact=False)
@@ -138,8 +139,8 @@ def restore_current_loop(state: CurrentLoopState) -> None:
     """Put back the policy and the thread's current loop exactly as ``state`` recorded them."""
     if state.policy is not None and get_policy() is not state.policy:
         set_policy(state.policy)
-    if state.policy is None:  # pragma: no cover - 3.16+
-        asyncio.set_event_loop(state.loop)
+    if state.policy is None:  # 3.16+
+        set_current_loop(state.loop)
         return
     local = _policy_local(state.policy)
     if state.exact and local is not None:
@@ -150,9 +151,23 @@ def restore_current_loop(state: CurrentLoopState) -> None:
     state.policy.set_event_loop(state.loop)
 
 
+def has_current_loop() -> bool:
+    """Whether this Python still has a per-thread "current loop" (``asyncio.set_event_loop``).
+
+    3.10-3.15 have it. Whether 3.16, which removes the policy system, keeps it was not
+    verifiable (gh-127949 / gh-130322 discussed both), so it is feature-detected.
+    """
+    return callable(getattr(asyncio, "set_event_loop", None))
+
+
 def set_current_loop(loop: asyncio.AbstractEventLoop | None) -> None:
-    """Make ``loop`` the thread's current loop (public ``asyncio.set_event_loop``, never warns)."""
-    asyncio.set_event_loop(loop)
+    """Make ``loop`` the thread's current loop (public ``asyncio.set_event_loop``, never warns).
+
+    A no-op on a Python without ``set_event_loop``.
+    """
+    setter = getattr(asyncio, "set_event_loop", None)
+    if callable(setter):
+        setter(loop)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

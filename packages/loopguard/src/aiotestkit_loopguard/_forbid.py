@@ -9,7 +9,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Coroutine
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import Any, TypeVar, overload
 
 from . import _compat
@@ -88,7 +88,7 @@ def _forbidding_policy_class() -> type[Any] | None:
     if _policy_class is not None:
         return _policy_class
     base = _compat.abstract_policy_class()
-    if base is None:  # pragma: no cover - 3.16+: no policy system
+    if base is None:  # 3.16+: no policy system
         return None
 
     class _ForbiddingPolicy(base):  # type: ignore[misc, valid-type]
@@ -125,7 +125,10 @@ def _forbidding_policy_class() -> type[Any] | None:
     return _policy_class
 
 
-def _forbidden_get_event_loop() -> asyncio.AbstractEventLoop:  # pragma: no cover - 3.16+
+_GET_EVENT_LOOP = "get_event_loop"
+
+
+def _forbidden_get_event_loop() -> asyncio.AbstractEventLoop:
     running = _compat.running_loop()
     if running is not None:
         return running
@@ -148,12 +151,17 @@ def _acquire() -> None:
                 previous = _compat.get_policy()
                 _compat.set_policy(policy_class(previous))
                 _saved = ("policy", previous)
-            else:  # pragma: no cover - 3.16+: patch the module attributes
+            else:
+                # No policy system (3.16+): replace the module functions that still exist and
+                # unset the thread's current loop (if that concept still exists) meanwhile.
                 state = _compat.capture_current_loop()
-                patched = (asyncio.get_event_loop, asyncio.events.get_event_loop)
-                asyncio.get_event_loop = asyncio.events.get_event_loop = _forbidden_get_event_loop
+                originals: dict[ModuleType, Any] = {}
+                for module in (asyncio, asyncio.events):
+                    if _GET_EVENT_LOOP in vars(module):
+                        originals[module] = vars(module)[_GET_EVENT_LOOP]
+                        setattr(module, _GET_EVENT_LOOP, _forbidden_get_event_loop)
                 _compat.set_current_loop(None)
-                _saved = ("patch", (patched, state))
+                _saved = ("patch", (originals, state))
         _active += 1
 
 
@@ -167,10 +175,10 @@ def _release() -> None:
         if kind == "policy":
             # The previous policy, even if the body installed another one meanwhile.
             _compat.set_policy(saved)
-        else:  # pragma: no cover - 3.16+
-            (original, original_events), state = saved
-            asyncio.get_event_loop = original
-            asyncio.events.get_event_loop = original_events
+        else:
+            originals, state = saved
+            for module, original in originals.items():
+                setattr(module, _GET_EVENT_LOOP, original)
             _compat.restore_current_loop(state)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import re
 import sys
 import warnings
@@ -45,6 +46,25 @@ def _effective_action(category: type[Warning], message: str) -> str:
         if issubclass(category, cat):
             return str(action)
     return str(getattr(warnings, "defaultaction", "default"))
+
+
+def _coroutine_site(obj: object) -> str:
+    """Say where an unawaited coroutine was defined and, if tracked, created.
+
+    A warning turned into an error (``-W error``) reaches ``sys.unraisablehook`` without a
+    file and line; the coroutine object it carries still knows its code and, when origin
+    tracking is on (debug mode while the loop runs), its creation stack (``cr_origin``, most
+    recent call first).
+    """
+    if not inspect.iscoroutine(obj):
+        return ""
+    code = obj.cr_code
+    site = f" (coroutine defined at {code.co_filename}:{code.co_firstlineno}"
+    origin = getattr(obj, "cr_origin", None)
+    if origin:
+        filename, lineno, function = origin[0]
+        site += f", created at {filename}:{lineno} in {function}"
+    return site + ")"
 
 
 class _WarningRecorder:
@@ -113,7 +133,7 @@ class _WarningRecorder:
     def _unraisable(self, unraisable: Any) -> None:
         exc = unraisable.exc_value
         if isinstance(exc, Warning):
-            self._record(type(exc), str(exc), "")
+            self._record(type(exc), str(exc), _coroutine_site(unraisable.object))
         if self._previous_hook is not None:
             self._previous_hook(unraisable)
 
@@ -138,7 +158,9 @@ class LoopGuard:
             installed, read without side effects) and never close it. If the thread has no
             current loop, a new one from ``asyncio.new_event_loop()`` is created, made
             current and left current and open after ``close()``, so later tests share it.
-            This is the same on every Python (on 3.14+ there is no implicit default loop).
+            This is the same on every Python (on 3.14+ there is no implicit default loop);
+            only a Python without ``asyncio.set_event_loop`` (possibly 3.16+) has no current
+            loop to adopt, and there the option is ignored.
         debug: Loop debug mode; None leaves the loop's own default, which follows
             ``PYTHONASYNCIODEBUG`` and ``-X dev``.
         forbid_get_event_loop: Forbid ``asyncio.get_event_loop()`` outside the running loop
@@ -224,7 +246,9 @@ class LoopGuard:
 
     def _start(self) -> None:
         self._previous = _compat.capture_current_loop()
-        if self._use_default_loop:
+        # Without a per-thread current loop (a Python without set_event_loop) there is nothing
+        # to adopt and nowhere to keep a shared loop: a fresh loop, closed at the end.
+        if self._use_default_loop and _compat.has_current_loop():
             current = self._previous.loop
             if current is not None and not current.is_closed():
                 self._loop = current
