@@ -33,6 +33,10 @@ DEPENDS_ON = {
 }
 
 
+# Importing these has a documented side effect (tests/meta/test_alias.py covers them).
+SIDE_EFFECT_MODULES = frozenset({"aiotestkit.asynctest_alias"})
+
+
 def public_modules() -> list[ModuleType]:
     """Every importable module of the five packages whose dotted name has no private part."""
     modules = []
@@ -41,6 +45,8 @@ def public_modules() -> list[ModuleType]:
         modules.append(package)
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{import_name}."):
             if any(part.startswith("_") for part in info.name.split(".")):
+                continue
+            if info.name in SIDE_EFFECT_MODULES:
                 continue
             modules.append(importlib.import_module(info.name))
     return modules
