@@ -17,9 +17,8 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Marks "this attribute did not exist", distinct from ``None``.
 MISSING: Any = object()
@@ -76,8 +75,8 @@ def abstract_policy_class() -> type[Any] | None:
 # --- the thread's current loop ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CurrentLoopState:
+# NamedTuple rather than a frozen dataclass: a dataclass costs ~0.5 ms of import time each.
+class CurrentLoopState(NamedTuple):
     """What ``set_event_loop`` controls for this thread, captured without side effects.
 
     Attributes:
