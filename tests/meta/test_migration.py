@@ -636,6 +636,15 @@ def test_scope_limited_on_anything_else() -> None:
         with pytest.raises(TypeError, match="scope=LIMITED"):
             asynctest.patch.object(Target, "value", new="x", scope=asynctest.LIMITED)(function)
 
+    # The default GLOBAL scope covers only the call creating an async generator (as asynctest
+    # and unittest.mock do), not its iteration.
+    generator = asynctest.patch.object(Target, "value", new="patched")(async_generator)
+
+    async def iterate() -> list[str]:
+        return [value async for value in generator()]
+
+    assert asyncio.run(iterate()) == ["original"]
+
     @asynctest.patch.object(Target, "value", new="patched", scope=asynctest.LIMITED)
     class Case(asynctest.TestCase):
         def test_sync(self) -> None:
