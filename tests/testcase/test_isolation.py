@@ -196,13 +196,20 @@ def test_forbid_get_event_loop(world: asyncio.AbstractEventLoop) -> None:
             with self.assertRaises(RuntimeError):
                 asyncio.get_event_loop()
 
+        @loopguard.strict
+        def test_swallowed_call_fails_under_strict(self) -> None:
+            with self.assertRaises(RuntimeError):
+                asyncio.get_event_loop()
+
         async def test_inside_the_loop_is_fine(self) -> None:
             assert asyncio.get_event_loop() is self.loop
 
     result = run_class(Case)
-    # The swallowed call still fails its test (after tearDown); the coroutine test passes.
-    assert summary(result) == {"run": 2, "failures": 1}, messages(result)
-    assert "test_sync_call_is_refused" in str(result.failures[0][0])
+    # The error is raised where the call is; a call the code swallowed fails its test (after
+    # tearDown) only with the `forbidden_get_event_loop` check on, as under @strict.
+    assert summary(result) == {"run": 3, "failures": 1}, messages(result)
+    assert "test_swallowed_call_fails_under_strict" in str(result.failures[0][0])
+    assert "forbidden_get_event_loop" in messages(result)
 
 
 def test_exception_in_a_task_cancelled_at_teardown_is_reported(
