@@ -11,7 +11,10 @@ patching; this module decides *when* it is active and which mock class it create
 - ``LIMITED`` wraps the coroutine (or generator) in a trampoline that enters the patch before each
   step (``send``/``throw``) and leaves it when the step suspends, so other tasks see the original.
   The trampoline hides the inner coroutine from 3.14's call-graph introspection
-  (``asyncio.capture_call_graph`` stops at the wrapper).
+  (``asyncio.capture_call_graph`` stops at the wrapper);
+- an async generator function is wrapped in an async generator that forwards ``asend``/
+  ``athrow``/``aclose`` to the inner one: ``GLOBAL`` patches are entered at its first step and left
+  when it finishes or is closed; with ``LIMITED`` each forwarded step goes through the trampoline.
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ import inspect
 import pkgutil
 import types
 import unittest.mock
-from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    MutableMapping,
+)
 from typing import Any
 
 from ._mock import (
@@ -40,20 +50,21 @@ DEFAULT = unittest.mock.DEFAULT
 
 
 class PatchScope(enum.Enum):
-    """When a patch decorating a coroutine or generator function is active."""
+    """When a patch decorating a coroutine, generator or async generator function is active."""
 
     LIMITED = 1
     """Only while the coroutine (or generator) executes; never while it is suspended."""
     GLOBAL = 2
-    """From the call until the coroutine (or generator) finishes, also while suspended."""
+    """From its first step until the coroutine (or generator) finishes, also while suspended."""
 
 
 LIMITED = PatchScope.LIMITED
 GLOBAL = PatchScope.GLOBAL
 
 _LIMITED_NEEDS_COROUTINE = (
-    "scope=LIMITED patches only a coroutine function or a generator function, whose execution "
-    "can be suspended; {target!r} is neither. Use the default scope=GLOBAL for it"
+    "scope=LIMITED patches only a coroutine function, a generator function or an async "
+    "generator function, whose execution can be suspended; {target!r} is none of them. Use the "
+    "default scope=GLOBAL for it"
 )
 
 
@@ -516,7 +527,10 @@ def _layered(places: list[tuple[Any, Any, Any]], is_item: bool) -> Generator[Non
 def _drive(
     inner: Any, step: Callable[[], contextlib.AbstractContextManager[Any]]
 ) -> Generator[Any, Any, Any]:
-    """Run ``inner`` (a coroutine or generator) one step at a time inside ``step()``.
+    """Run ``inner`` one step at a time inside ``step()``.
+
+    ``inner`` is a coroutine, a generator, or the awaitable of one async generator step
+    (``asend``/``athrow``/``aclose``).
 
     Yielded values (futures for asyncio, items for generators) pass through unchanged; values
     and exceptions sent in (including ``GeneratorExit`` on close and ``CancelledError``) go to
@@ -593,6 +607,14 @@ class _Invocation:
     def has_limited(self) -> bool:
         return bool(self._limited)
 
+    def run_step(self, awaitable: Any) -> _Steps:
+        """``awaitable`` (an async generator's asend/athrow/aclose) with LIMITED patches active."""
+        return _Steps(awaitable, self.step)
+
+
+def _as_is(awaitable: Any) -> Any:
+    return awaitable
+
 
 _MIXED_DECORATORS = (
     "{func!r} is decorated with both unittest.mock.patch and aiotestkit_fakeio.patch; their "
@@ -625,7 +647,7 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
     """Wrap ``func`` so each call applies ``patching`` (and those of inner decorators).
 
     Args:
-        func: the function, coroutine function or generator function to decorate.
+        func: the function, coroutine, generator or async generator function to decorate.
         patching: the patch to apply.
         in_class: ``func`` is a test method of a decorated class: ``LIMITED`` is then accepted
             on a plain function (it covers the whole call).
@@ -638,10 +660,42 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
     patchings = (*inner_patchings, patching)
     is_coroutine = inspect.iscoroutinefunction(original)
     is_generator = inspect.isgeneratorfunction(original)
-    if patching.scope is LIMITED and not (is_coroutine or is_generator or in_class):
+    is_async_generator = inspect.isasyncgenfunction(original)
+    suspendable = is_coroutine or is_generator or is_async_generator
+    if patching.scope is LIMITED and not (suspendable or in_class):
         raise TypeError(_LIMITED_NEEDS_COROUTINE.format(target=original))
 
-    if is_coroutine:
+    if is_async_generator:
+
+        @functools.wraps(original)
+        async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+            # The body starts at the first __anext__/asend: GLOBAL patches are entered there and
+            # left when the inner generator finishes or is closed (aclose, or the loop's
+            # finaliser for an abandoned one).
+            invocation = _Invocation(patchings)
+            with contextlib.ExitStack() as stack:
+                extra_args, extra_kwargs = invocation.enter(stack)
+                inner = original(*args, *extra_args, **kwargs, **extra_kwargs)
+                run = invocation.run_step if invocation.has_limited else _as_is
+                sent: Any = None
+                thrown: BaseException | None = None
+                while True:
+                    step = inner.asend(sent) if thrown is None else inner.athrow(thrown)
+                    try:
+                        item = await run(step)
+                    except StopAsyncIteration:
+                        return
+                    try:
+                        sent, thrown = (yield item), None
+                    except GeneratorExit:
+                        # aclose() of the wrapper: the inner generator's cleanup runs as a step.
+                        await run(inner.aclose())
+                        raise
+                    except BaseException as exc:  # athrow() of the wrapper: forward it
+                        sent, thrown = None, exc
+
+        wrapper: Any = async_generator_wrapper
+    elif is_coroutine:
 
         @functools.wraps(original)
         async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -653,7 +707,7 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
                     return await _Steps(coro, invocation.step)
                 return await coro
 
-        wrapper: Any = coroutine_wrapper
+        wrapper = coroutine_wrapper
     elif is_generator:
 
         @functools.wraps(original)
@@ -725,7 +779,8 @@ class _PatchFunction:
             spec_set: as in ``unittest.mock.patch``.
             autospec: as in ``unittest.mock.patch``, with aiotestkit's ``create_autospec``.
             new_callable: as in ``unittest.mock.patch``.
-            scope: ``GLOBAL`` or ``LIMITED`` (for decorated coroutine and generator functions).
+            scope: ``GLOBAL`` or ``LIMITED`` (for decorated coroutine, generator and async
+                generator functions).
             **kwargs: passed to the mock's constructor.
 
         Raises:
@@ -807,8 +862,8 @@ class _PatchFunction:
     ) -> _Patch:
         """Patch a dictionary (or a dotted name of one) for a block or a decorated function.
 
-        With ``scope=LIMITED`` on a coroutine or generator function, the values are in the
-        dictionary only while it executes; its own changes are kept for its next step.
+        With ``scope=LIMITED`` on a coroutine, generator or async generator function, the values
+        are in the dictionary only while it executes; its own changes are kept for its next step.
         """
         return _DictPatch(in_dict, values, clear, scope, kwargs)
 
