@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any
 
 import pytest
@@ -27,6 +27,19 @@ TARGET = "tests.fakeio._targets"
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def cancel_once_suspended(start: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``start()`` as a task, cancel it at its first suspension, expect CancelledError."""
+
+    async def main() -> None:
+        task = asyncio.ensure_future(start())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
 
 
 async def observe_fetch(seen: list[str], started: asyncio.Event) -> None:
@@ -265,14 +278,7 @@ class TestDecoratingFunctions:
                 caught.append(_targets.compute is mock)
                 raise
 
-        async def main() -> None:
-            task = asyncio.ensure_future(cancelled())
-            await asyncio.sleep(0)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        run(main())
+        cancel_once_suspended(cancelled)
         assert caught == [True]
         assert _targets.compute() == "real"
 
@@ -443,14 +449,7 @@ class TestAsyncGenerators:
                 caught.append(_targets.compute is mock)
                 raise
 
-        async def main() -> None:
-            task = asyncio.ensure_future(items().__anext__())
-            await asyncio.sleep(0)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        run(main())
+        cancel_once_suspended(lambda: items().__anext__())
         assert caught == [True]
         assert _targets.compute() == "real"
 

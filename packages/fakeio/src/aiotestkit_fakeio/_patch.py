@@ -34,7 +34,7 @@ from collections.abc import (
     Mapping,
     MutableMapping,
 )
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._mock import (
     CoroutineMock,
@@ -168,6 +168,19 @@ class _Patch:
         return klass
 
 
+class _Replacement(NamedTuple):
+    """The arguments of ``patch``/``patch.object`` after the target: what replaces the value."""
+
+    new: Any
+    spec: Any
+    create: bool
+    spec_set: Any
+    autospec: Any
+    new_callable: Any
+    kwargs: Mapping[str, Any]
+    """Passed to the mock's constructor (never modified)."""
+
+
 class _AttributePatch(_Patch):
     """``patch(target)`` and ``patch.object(target, attribute)``."""
 
@@ -175,32 +188,20 @@ class _AttributePatch(_Patch):
         self,
         getter: Callable[[], Any],
         attribute: str,
-        new: Any,
-        spec: Any,
-        create: bool,
-        spec_set: Any,
-        autospec: Any,
-        new_callable: Any,
         scope: PatchScope,
-        kwargs: dict[str, Any],
+        replacement: _Replacement,
     ) -> None:
         super().__init__(scope)
-        if new_callable is not None:
-            if new is not DEFAULT:
+        if replacement.new_callable is not None:
+            if replacement.new is not DEFAULT:
                 msg = "Cannot use 'new' and 'new_callable' together"
                 raise ValueError(msg)
-            if autospec is not None:
+            if replacement.autospec is not None:
                 msg = "Cannot use 'autospec' and 'new_callable' together"
                 raise ValueError(msg)
         self._getter = getter
         self.attribute = attribute
-        self._new = new
-        self._spec = spec
-        self._create = create
-        self._spec_set = spec_set
-        self._autospec = autospec
-        self._new_callable = new_callable
-        self._kwargs = kwargs
+        self._replacement = replacement
 
     @property
     def attribute_name(self) -> str | None:
@@ -210,30 +211,17 @@ class _AttributePatch(_Patch):
     @property
     def new(self) -> Any:
         """The replacement given to ``patch``, or ``DEFAULT`` (read by pytest)."""
-        return self._new
+        return self._replacement.new
 
     def copy(self) -> _AttributePatch:
-        return _AttributePatch(
-            self._getter,
-            self.attribute,
-            self._new,
-            self._spec,
-            self._create,
-            self._spec_set,
-            self._autospec,
-            self._new_callable,
-            self.scope,
-            dict(self._kwargs),
-        )
+        return _AttributePatch(self._getter, self.attribute, self.scope, self._replacement)
 
     def _fresh(self) -> Any:
         target = self._getter()
-        new, new_callable = self._new, self._new_callable
-        spec, spec_set, autospec = self._spec, self._spec_set, self._autospec
-        kwargs = dict(self._kwargs)
+        new, spec, create, spec_set, autospec, new_callable, kwargs = self._replacement
         if new is DEFAULT and autospec in (None, False) and new_callable is None:
             original = getattr(target, self.attribute, DEFAULT)
-            if original is DEFAULT and not self._create:
+            if original is DEFAULT and not create:
                 # Let the stdlib raise its usual AttributeError.
                 new_callable = MagicMock
             else:
@@ -265,7 +253,7 @@ class _AttributePatch(_Patch):
             self.attribute,
             new=new,
             spec=spec,
-            create=self._create,
+            create=create,
             spec_set=spec_set,
             autospec=autospec,
             new_callable=new_callable,
@@ -325,7 +313,7 @@ class _MultipleStdlib:
             for part, patcher in zip(self._parts, self._patchers, strict=True):
                 value = stack.enter_context(patcher)
                 result.all[part.attribute] = value
-                if part._new is DEFAULT:
+                if part.new is DEFAULT:
                     result[part.attribute] = value
             self._stack = stack.pop_all()
         return result
@@ -341,7 +329,7 @@ class _MultipleStdlib:
         for part, patcher in zip(self._parts, self._patchers, strict=True):
             value = patcher.start()
             result.all[part.attribute] = value
-            if part._new is DEFAULT:
+            if part.new is DEFAULT:
                 result[part.attribute] = value
         return result
 
@@ -562,13 +550,38 @@ class _Steps:
 
 
 class _Invocation:
-    """The patches of one call of a decorated function."""
+    """One call of a decorated function: its patches and the call of the original function.
 
-    def __init__(self, patchings: tuple[_Patch, ...]) -> None:
+    Entering it builds fresh patchers, enters the GLOBAL ones (left on exit) and prepares the
+    LIMITED ones for ``step()``.
+    """
+
+    def __init__(
+        self,
+        patchings: tuple[_Patch, ...],
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
         self._patchings = patchings
+        self._func = func
+        self._args = args
+        self._kwargs = kwargs
         self._limited: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+        self._stack = contextlib.ExitStack()
 
-    def enter(self, stack: contextlib.ExitStack) -> tuple[list[Any], dict[str, Any]]:
+    def __enter__(self) -> _Invocation:
+        with contextlib.ExitStack() as stack:
+            extra_args, extra_kwargs = self._enter(stack)
+            self._stack = stack.pop_all()  # if a patch fails, the earlier ones are undone
+        self._args = (*self._args, *extra_args)
+        self._kwargs = {**self._kwargs, **extra_kwargs}
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        return self._stack.__exit__(*exc_info)
+
+    def _enter(self, stack: contextlib.ExitStack) -> tuple[list[Any], dict[str, Any]]:
         """Enter GLOBAL patches on ``stack``, prepare LIMITED ones; return the extra arguments."""
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
@@ -592,28 +605,29 @@ class _Invocation:
                 self._limited.append(apply)
             if patching._as_keyword():
                 kwargs.update(entered)
-            elif isinstance(patching, _AttributePatch) and patching._new is DEFAULT:
+            elif isinstance(patching, _AttributePatch) and patching.new is DEFAULT:
                 args.append(entered)
         return args, kwargs
 
+    def call(self) -> Any:
+        """Call the original function with the caller's arguments and the mock arguments."""
+        return self._func(*self._args, **self._kwargs)
+
     @contextlib.contextmanager
     def step(self) -> Generator[None, None, None]:
+        """The LIMITED patches, for one step of the coroutine or generator."""
         with contextlib.ExitStack() as stack:
             for make in self._limited:
                 stack.enter_context(make())
             yield
 
-    @property
-    def has_limited(self) -> bool:
-        return bool(self._limited)
+    def run(self, awaitable: Any) -> Any:
+        """Await ``awaitable`` with ``step()`` around each of its steps (if any LIMITED patch)."""
+        return _Steps(awaitable, self.step) if self._limited else awaitable
 
-    def run_step(self, awaitable: Any) -> _Steps:
-        """``awaitable`` (an async generator's asend/athrow/aclose) with LIMITED patches active."""
-        return _Steps(awaitable, self.step)
-
-
-def _as_is(awaitable: Any) -> Any:
-    return awaitable
+    def drive(self, generator: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+        """``yield from`` this to run ``generator`` with ``step()`` around each of its steps."""
+        return _drive(generator, self.step) if self._limited else generator
 
 
 _MIXED_DECORATORS = (
@@ -672,24 +686,21 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
             # The body starts at the first __anext__/asend: GLOBAL patches are entered there and
             # left when the inner generator finishes or is closed (aclose, or the loop's
             # finaliser for an abandoned one).
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                inner = original(*args, *extra_args, **kwargs, **extra_kwargs)
-                run = invocation.run_step if invocation.has_limited else _as_is
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                inner = invocation.call()
                 sent: Any = None
                 thrown: BaseException | None = None
                 while True:
                     step = inner.asend(sent) if thrown is None else inner.athrow(thrown)
                     try:
-                        item = await run(step)
+                        item = await invocation.run(step)
                     except StopAsyncIteration:
                         return
                     try:
                         sent, thrown = (yield item), None
                     except GeneratorExit:
                         # aclose() of the wrapper: the inner generator's cleanup runs as a step.
-                        await run(inner.aclose())
+                        await invocation.run(inner.aclose())
                         raise
                     except BaseException as exc:  # athrow() of the wrapper: forward it
                         sent, thrown = None, exc
@@ -699,38 +710,25 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
 
         @functools.wraps(original)
         async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                coro = original(*args, *extra_args, **kwargs, **extra_kwargs)
-                if invocation.has_limited:
-                    return await _Steps(coro, invocation.step)
-                return await coro
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                return await invocation.run(invocation.call())
 
         wrapper = coroutine_wrapper
     elif is_generator:
 
         @functools.wraps(original)
         def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                generator = original(*args, *extra_args, **kwargs, **extra_kwargs)
-                if invocation.has_limited:
-                    return (yield from _drive(generator, invocation.step))
-                return (yield from generator)
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                return (yield from invocation.drive(invocation.call()))
 
         wrapper = generator_wrapper
     else:
 
         @functools.wraps(original)
         def function_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                # LIMITED patches (from a decorated class) for the call: it is one step.
-                with invocation.step():
-                    return original(*args, *extra_args, **kwargs, **extra_kwargs)
+            # LIMITED patches (from a decorated class) cover the call: it is one step.
+            with _Invocation(patchings, original, args, kwargs) as invocation, invocation.step():
+                return invocation.call()
 
         wrapper = function_wrapper
     wrapper._aiotestkit_patchings = patchings
@@ -787,9 +785,8 @@ class _PatchFunction:
             TypeError: ``scope`` is not a ``PatchScope``, or ``target`` is not dotted.
         """
         getter, attribute = _importer(target)
-        return _AttributePatch(
-            getter, attribute, new, spec, create, spec_set, autospec, new_callable, scope, kwargs
-        )
+        replacement = _Replacement(new, spec, create, spec_set, autospec, new_callable, kwargs)
+        return _AttributePatch(getter, attribute, scope, replacement)
 
     def object(
         self,
@@ -805,18 +802,8 @@ class _PatchFunction:
         **kwargs: Any,
     ) -> _Patch:
         """Patch ``attribute`` of the object ``target`` (see ``patch``)."""
-        return _AttributePatch(
-            lambda: target,
-            attribute,
-            new,
-            spec,
-            create,
-            spec_set,
-            autospec,
-            new_callable,
-            scope,
-            kwargs,
-        )
+        replacement = _Replacement(new, spec, create, spec_set, autospec, new_callable, kwargs)
+        return _AttributePatch(functools.partial(_identity, target), attribute, scope, replacement)
 
     def multiple(
         self,
@@ -846,7 +833,10 @@ class _PatchFunction:
             getter = functools.partial(_identity, target)
         parts = [
             _AttributePatch(
-                getter, name, new, spec, create, spec_set, autospec, new_callable, scope, {}
+                getter,
+                name,
+                scope,
+                _Replacement(new, spec, create, spec_set, autospec, new_callable, {}),
             )
             for name, new in kwargs.items()
         ]

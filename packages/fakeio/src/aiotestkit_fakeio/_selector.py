@@ -181,16 +181,8 @@ class FileMock(Mock):
         parent: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            spec=spec,
-            side_effect=side_effect,
-            return_value=return_value,
-            wraps=wraps,
-            name=name,
-            spec_set=spec_set,
-            parent=parent,
-            **kwargs,
-        )
+        # unittest.mock.Mock has the same positional order.
+        super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
         self.fileno.return_value = FileDescriptor()
 
 
@@ -332,18 +324,9 @@ class SocketMock(FileMock):
         parent: Any = None,
         **kwargs: Any,
     ) -> None:
-        if "spec" not in kwargs and spec_set is None:
-            kwargs["spec"] = type(self)._spec
         configured = {key.split(".")[0] for key in kwargs}
-        super().__init__(
-            side_effect=side_effect,
-            return_value=return_value,
-            wraps=wraps,
-            name=name,
-            spec_set=spec_set,
-            parent=parent,
-            **kwargs,
-        )
+        spec = kwargs.pop("spec", None if spec_set is not None else type(self)._spec)
+        super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
         for defaults in type(self)._defaults:
             defaults.install(self, configured)
 
