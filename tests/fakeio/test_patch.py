@@ -420,6 +420,37 @@ class TestAsyncGenerators:
         ]
         assert _targets.compute() == "real"
 
+    @pytest.mark.parametrize("scope", [GLOBAL, LIMITED])
+    def test_an_abandoned_generator_is_closed_by_the_loop_with_its_patches(
+        self, scope: PatchScope
+    ) -> None:
+        events: list[Any] = []
+
+        @patch(f"{TARGET}.compute", new="patched", scope=scope)
+        async def items() -> AsyncGenerator[Any, None]:
+            try:
+                while True:
+                    yield _targets.compute
+            finally:
+                await asyncio.sleep(0)
+                events.append(_targets.compute)
+
+        async def main() -> Any:
+            gen = items()
+            return gen, await gen.__anext__()  # then abandoned, still suspended
+
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(lambda _loop, context: events.append(context["message"]))
+        try:
+            gen, first = loop.run_until_complete(main())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+        assert first == "patched"
+        assert events == ["patched"]  # no "error occurred during closing" either
+        assert _targets.compute() == "real"
+        del gen
+
     def test_overlapping_limited_invocations(self) -> None:
         @patch(f"{TARGET}.compute", scope=LIMITED)
         async def items(label: str, mock: Any) -> AsyncGenerator[Any, None]:

@@ -24,6 +24,7 @@ import enum
 import functools
 import inspect
 import pkgutil
+import sys
 import types
 import unittest.mock
 from collections.abc import (
@@ -630,6 +631,23 @@ class _Invocation:
         return _drive(generator, self.step) if self._limited else generator
 
 
+def _first_step_untracked(inner: Any) -> Any:
+    """``inner.asend(None)``, hiding ``inner`` from the event loop's async generator hooks.
+
+    The hooks are installed by the loop with ``sys.set_asyncgen_hooks`` and run when the first
+    step of a generator is *created*. The loop tracks the wrapper, which closes ``inner`` itself
+    (inside its LIMITED patches). If the loop tracked ``inner`` too, ``shutdown_asyncgens()``
+    would close both at once: the inner cleanup would run outside the patches or fail with
+    "asynchronous generator is already running".
+    """
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+    try:
+        return inner.asend(None)
+    finally:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
 _MIXED_DECORATORS = (
     "{func!r} is decorated with both unittest.mock.patch and aiotestkit_fakeio.patch; their "
     "mock arguments cannot be ordered consistently. Use aiotestkit_fakeio.patch for all of them"
@@ -688,22 +706,22 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
             # finaliser for an abandoned one).
             with _Invocation(patchings, original, args, kwargs) as invocation:
                 inner = invocation.call()
-                sent: Any = None
-                thrown: BaseException | None = None
+                step = _first_step_untracked(inner)
                 while True:
-                    step = inner.asend(sent) if thrown is None else inner.athrow(thrown)
                     try:
                         item = await invocation.run(step)
                     except StopAsyncIteration:
                         return
                     try:
-                        sent, thrown = (yield item), None
+                        sent = yield item
                     except GeneratorExit:
                         # aclose() of the wrapper: the inner generator's cleanup runs as a step.
                         await invocation.run(inner.aclose())
                         raise
                     except BaseException as exc:  # athrow() of the wrapper: forward it
-                        sent, thrown = None, exc
+                        step = inner.athrow(exc)
+                    else:
+                        step = inner.asend(sent)
 
         wrapper: Any = async_generator_wrapper
     elif is_coroutine:
