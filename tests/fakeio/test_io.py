@@ -24,6 +24,16 @@ from ._support import FakeIOTestCase
 CERTS = Path(__file__).parent / "certs"
 
 
+async def close(writer: asyncio.StreamWriter, error: type[Exception] | None = None) -> None:
+    """Close ``writer`` and wait until it is closed; ``error`` is what the wait must raise."""
+    writer.close()
+    if error is None:
+        await writer.wait_closed()
+        return
+    with pytest.raises(error):
+        await writer.wait_closed()
+
+
 class RecordingProtocol(asyncio.Protocol):
     def __init__(self) -> None:
         self.events: list[Any] = []
@@ -56,8 +66,7 @@ class TestStreams(FakeIOTestCase):
         assert peer.socket.recv.call_count >= 6  # one byte per recv()
         peer.close()
         assert await reader.read() == b"bye"
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
         assert peer.closed_by_code
         assert peer.received() == b"PING\r\n"
         peer.socket.close.assert_called_once_with()
@@ -72,8 +81,7 @@ class TestStreams(FakeIOTestCase):
         await writer.drain()
         writer.write_eof()
         assert await peer.read() == b"abcd"
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
     async def test_protocol_with_create_connection(self) -> None:
         peer = FakePeer()
@@ -127,8 +135,7 @@ class TestStreams(FakeIOTestCase):
         assert await reader.read() == b""
         writer.write(b"out")
         sock.send.assert_called_with(b"out")
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
 
 class TestSockMethods(FakeIOTestCase):
@@ -229,8 +236,7 @@ class TestFaults(FakeIOTestCase):
         sizes = [len(c.args[0]) for c in peer.socket.send.call_args_list]
         sizes += [sum(len(b) for b in c.args[0]) for c in peer.socket.sendmsg.call_args_list]
         assert len(sizes) >= 4
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
     async def test_congestion_makes_drain_wait(self) -> None:
         peer = FakePeer()
@@ -247,8 +253,7 @@ class TestFaults(FakeIOTestCase):
         peer.relieve()
         await drain
         assert peer.received() == b"0123456789"
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
     async def test_connection_reset_reaches_the_reader(self) -> None:
         peer = FakePeer()
@@ -257,9 +262,7 @@ class TestFaults(FakeIOTestCase):
         peer.reset()
         with pytest.raises(ConnectionResetError):
             await reader.readexactly(100)
-        writer.close()
-        with pytest.raises(ConnectionResetError):
-            await writer.wait_closed()
+        await close(writer, ConnectionResetError)
 
     async def test_connection_reset_reaches_the_writer(self) -> None:
         peer = FakePeer()
@@ -268,9 +271,7 @@ class TestFaults(FakeIOTestCase):
         writer.write(b"data")
         with pytest.raises(ConnectionResetError):
             await writer.drain()
-        writer.close()
-        with pytest.raises(ConnectionResetError):
-            await writer.wait_closed()
+        await close(writer, ConnectionResetError)
 
     async def test_eof_in_the_middle_of_a_message(self) -> None:
         peer = FakePeer()
@@ -281,8 +282,7 @@ class TestFaults(FakeIOTestCase):
         with pytest.raises(asyncio.IncompleteReadError) as caught:
             await reader.readexactly(12 + 3)
         assert caught.value.partial == b"12:only-"
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
     async def test_latency_follows_the_loop_clock(self) -> None:
         peer = FakePeer(latency=0.05)
@@ -293,8 +293,7 @@ class TestFaults(FakeIOTestCase):
         peer.close()
         assert await reader.read() == b"late and later"
         assert self.loop.time() - start >= 0.05
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
 
     def test_latency_with_a_virtual_clock(self) -> None:
         # Any loop whose time() is virtual works: delays use loop.call_at, never real time.
@@ -323,8 +322,7 @@ class TestFaults(FakeIOTestCase):
             peer.feed(b"an hour later")
             peer.close()
             data = await reader.read()
-            writer.close()
-            await writer.wait_closed()
+            await close(writer)
             return data, loop.time()
 
         try:
@@ -367,8 +365,7 @@ class TestTLS(FakeIOTestCase):
         assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.0 200 OK\r\n\r\n"
         peer.close()
         assert await reader.read() == b"body"
-        writer.close()
-        await writer.wait_closed()
+        await close(writer)
         assert peer.tls_error is None
 
     async def test_code_closing_first_gets_the_peers_close_notify(self) -> None:

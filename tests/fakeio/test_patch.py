@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any
 
 import pytest
@@ -26,6 +27,19 @@ TARGET = "tests.fakeio._targets"
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def cancel_once_suspended(start: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``start()`` as a task, cancel it at its first suspension, expect CancelledError."""
+
+    async def main() -> None:
+        task = asyncio.ensure_future(start())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
 
 
 async def observe_fetch(seen: list[str], started: asyncio.Event) -> None:
@@ -264,14 +278,7 @@ class TestDecoratingFunctions:
                 caught.append(_targets.compute is mock)
                 raise
 
-        async def main() -> None:
-            task = asyncio.ensure_future(cancelled())
-            await asyncio.sleep(0)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        run(main())
+        cancel_once_suspended(cancelled)
         assert caught == [True]
         assert _targets.compute() == "real"
 
@@ -300,6 +307,182 @@ class TestDecoratingFunctions:
             assert _targets.fetch is fetch
 
         run(uses())
+
+
+class TestAsyncGenerators:
+    """patch on async generator functions: GLOBAL from the first step to the end; LIMITED."""
+
+    def test_global_from_the_first_step_until_exhausted(self) -> None:
+        @patch(f"{TARGET}.compute", scope=GLOBAL)
+        async def items(count: int, mock: Any) -> AsyncGenerator[Any, None]:
+            for _ in range(count):
+                await asyncio.sleep(0)
+                yield _targets.compute is mock
+
+        async def main() -> tuple[list[bool], list[str]]:
+            seen: list[str] = []
+            gen = items(2)
+            seen.append(_targets.compute())  # created, not started: nothing patched yet
+            first = await gen.__anext__()
+            # Suspended between items, still patched for everyone.
+            seen.append("patched" if isinstance(_targets.compute, MagicMock) else "real")
+            rest = [item async for item in gen]
+            seen.append(_targets.compute())
+            return [first, *rest], seen
+
+        assert run(main()) == ([True, True], ["real", "patched", "real"])
+        assert inspect.isasyncgenfunction(items)
+
+    def test_global_ends_when_the_generator_is_closed(self) -> None:
+        cleaned_up: list[bool] = []
+
+        @patch.dict(_targets.CONFIG, {"mode": "patched"})
+        async def items() -> AsyncGenerator[str, None]:
+            try:
+                while True:
+                    yield _targets.CONFIG["mode"]
+            finally:
+                await asyncio.sleep(0)
+                cleaned_up.append(_targets.CONFIG["mode"] == "patched")
+
+        async def main() -> str:
+            async with contextlib.aclosing(items()) as gen:
+                mode: str = await gen.__anext__()  # then left suspended, and closed
+            assert _targets.CONFIG == {"mode": "real"}
+            return mode
+
+        assert run(main()) == "patched"
+        assert cleaned_up == [True]
+
+    def test_limited_only_while_each_step_runs(self) -> None:
+        received: list[str] = []
+
+        @patch(f"{TARGET}.fetch", scope=LIMITED)
+        async def items(started: asyncio.Event, mock: Any) -> AsyncGenerator[bool, str]:
+            await started.wait()
+            for _ in range(3):
+                await asyncio.sleep(0)  # suspended inside a step: others see the original
+                received.append((yield _targets.fetch is mock))
+            yield await _targets.fetch("url") is mock.return_value
+
+        async def consume(started: asyncio.Event) -> tuple[list[bool], list[str]]:
+            between: list[str] = []
+            gen = items(started)
+            results = [await gen.asend(None)]
+            between.append(_targets.fetch.__module__)  # between steps: the original
+            for value in ("x", "y", "z"):
+                results.append(await gen.asend(value))
+            with pytest.raises(StopAsyncIteration):
+                await gen.asend("end")
+            return results, between
+
+        async def main() -> tuple[list[bool], list[str], list[str]]:
+            seen: list[str] = []
+            started = asyncio.Event()
+            (results, between), _ = await asyncio.gather(
+                consume(started), observe_fetch(seen, started)
+            )
+            return results, between, seen
+
+        assert run(main()) == ([True] * 4, [TARGET], ["real"] * 3)
+        assert received == ["x", "y", "z"]
+
+    def test_limited_athrow_and_aclose_run_with_the_patch(self) -> None:
+        events: list[Any] = []
+
+        @patch(f"{TARGET}.compute", new="patched", scope=LIMITED)
+        async def items() -> AsyncGenerator[Any, None]:
+            try:
+                yield _targets.compute
+            except KeyError as error:
+                events.append((error.args[0], _targets.compute))
+                yield "recovered"
+            finally:
+                await asyncio.sleep(0)
+                events.append(("finally", _targets.compute))
+
+        async def main() -> None:
+            gen = items()
+            assert await gen.__anext__() == "patched"
+            assert _targets.compute() == "real"
+            assert await gen.athrow(KeyError("boom")) == "recovered"
+            await gen.aclose()
+            failing = items()
+            await failing.__anext__()
+            with pytest.raises(ValueError, match="unhandled"):
+                await failing.athrow(ValueError("unhandled"))
+
+        run(main())
+        assert events == [
+            ("boom", "patched"),
+            ("finally", "patched"),
+            ("finally", "patched"),
+        ]
+        assert _targets.compute() == "real"
+
+    @pytest.mark.parametrize("scope", [GLOBAL, LIMITED])
+    def test_an_abandoned_generator_is_closed_by_the_loop_with_its_patches(
+        self, scope: PatchScope
+    ) -> None:
+        events: list[Any] = []
+
+        @patch(f"{TARGET}.compute", new="patched", scope=scope)
+        async def items() -> AsyncGenerator[Any, None]:
+            try:
+                while True:
+                    yield _targets.compute
+            finally:
+                await asyncio.sleep(0)
+                events.append(_targets.compute)
+
+        async def main() -> Any:
+            gen = items()
+            return gen, await gen.__anext__()  # then abandoned, still suspended
+
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(lambda _loop, context: events.append(context["message"]))
+        try:
+            gen, first = loop.run_until_complete(main())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+        assert first == "patched"
+        assert events == ["patched"]  # no "error occurred during closing" either
+        assert _targets.compute() == "real"
+        del gen
+
+    def test_overlapping_limited_invocations(self) -> None:
+        @patch(f"{TARGET}.compute", scope=LIMITED)
+        async def items(label: str, mock: Any) -> AsyncGenerator[Any, None]:
+            mock.return_value = label
+            for _ in range(3):
+                await asyncio.sleep(0)
+                yield _targets.compute()
+
+        async def collect(label: str) -> list[Any]:
+            return [item async for item in items(label)]
+
+        async def main() -> list[list[Any]]:
+            return list(await asyncio.gather(collect("a"), collect("b"), collect("c")))
+
+        assert run(main()) == [["a"] * 3, ["b"] * 3, ["c"] * 3]
+        assert _targets.compute() == "real"
+
+    def test_cancellation_reaches_the_inner_generator(self) -> None:
+        caught: list[bool] = []
+
+        @patch(f"{TARGET}.compute", scope=LIMITED)
+        async def items(mock: Any) -> AsyncGenerator[None, None]:
+            try:
+                await asyncio.sleep(10)
+                yield
+            except asyncio.CancelledError:
+                caught.append(_targets.compute is mock)
+                raise
+
+        cancel_once_suspended(lambda: items().__anext__())
+        assert caught == [True]
+        assert _targets.compute() == "real"
 
 
 class TestPatchDict:

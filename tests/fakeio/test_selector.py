@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import io
 import selectors
 import socket
 import ssl
 import sys
 import threading
 import unittest
+import unittest.mock
 
 import pytest
 
@@ -98,6 +101,54 @@ class TestSocketMockDefaults(unittest.TestCase):
         assert isinstance(sock.context, ssl.SSLContext)
         assert sock.version() == "TLSv1.3"
         assert isfilemock(sock)
+
+
+class TestAsynctestSignatures(unittest.TestCase):
+    """Migrated suites pass asynctest's arguments positionally."""
+
+    def test_socket_mocks_take_side_effect_first(self) -> None:
+        for klass in (SocketMock, SSLSocketMock):
+            sock = klass(lambda: "called")
+            assert sock() == "called"
+            assert isinstance(sock, klass._spec)
+            assert isfilemock(sock)
+            sock = klass(None, "returned", None, "my_sock")
+            assert sock() == "returned"
+            assert "my_sock" in repr(sock)
+
+    def test_a_positional_async_side_effect_is_not_taken_for_a_spec(self) -> None:
+        async def effect() -> str:
+            return "awaited"
+
+        sock = SocketMock(effect)
+        assert not isinstance(sock, unittest.mock.AsyncMockMixin)
+        assert not inspect.iscoroutinefunction(sock)
+        assert asyncio.run(sock()) == "awaited"  # the side effect's coroutine, as for any Mock
+
+    def test_positional_spec_set_replaces_the_socket_spec(self) -> None:
+        sock = SocketMock(None, unittest.mock.DEFAULT, None, None, socket.socket)
+        assert sock.gettimeout() == 0.0
+        with pytest.raises(AttributeError):
+            sock.not_a_socket_attribute = 1
+
+    def test_file_mock_takes_the_mock_arguments(self) -> None:
+        mock = FileMock(io.BytesIO, lambda: "called")
+        assert mock() == "called"
+        assert isinstance(mock, io.BytesIO)
+        assert isinstance(mock.fileno(), FileDescriptor)
+        with pytest.raises(AttributeError):
+            mock.not_a_file_method  # noqa: B018
+
+    def test_bad_positional_arguments(self) -> None:
+        with pytest.raises(TypeError):
+            SocketMock(None, None, None, None, None, None, None)  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="side_effect"):
+            SocketMock(None, side_effect=None)  # type: ignore[misc]
+
+    def test_each_ssl_socket_mock_has_its_own_context(self) -> None:
+        assert SSLSocketMock().context is not SSLSocketMock().context
+        context = ssl.create_default_context()
+        assert SSLSocketMock(context=context).context is context
 
 
 class TestTestSelector(unittest.TestCase):

@@ -76,6 +76,18 @@ class _ChildMixin:
 _IS_COROUTINE_NAMES = frozenset({"is_coroutine", "_is_coroutine", "_is_coroutine_marker"})
 
 
+def _coroutine_mark(mark: object) -> property:
+    """A property that holds ``mark`` while ``is_coroutine`` is true; setting it sets that."""
+
+    def get(self: _IsCoroutineMixin) -> object:
+        return mark if self.is_coroutine else None
+
+    def set_(self: _IsCoroutineMixin, value: object) -> None:
+        self.is_coroutine = value is mark
+
+    return property(get, set_)
+
+
 class _IsCoroutineMixin:
     """asynctest's ``is_coroutine``: whether the mock passes for a coroutine function.
 
@@ -100,22 +112,9 @@ class _IsCoroutineMixin:
         self.__dict__["_aiotestkit_is_coroutine"] = bool(value)
         _compat.set_code_coroutine_flag(self, bool(value))
 
-    @property
-    def _is_coroutine(self) -> object:
-        return _compat.ASYNCIO_COROUTINE_MARK if self.is_coroutine else None
-
-    @_is_coroutine.setter
-    def _is_coroutine(self, value: object) -> None:
-        self.is_coroutine = value is _compat.ASYNCIO_COROUTINE_MARK
-
-    @property
-    def _is_coroutine_marker(self) -> object:
-        # Also what inspect.markcoroutinefunction(mock) sets (3.12+).
-        return _compat.INSPECT_COROUTINE_MARK if self.is_coroutine else None
-
-    @_is_coroutine_marker.setter
-    def _is_coroutine_marker(self, value: object) -> None:
-        self.is_coroutine = value is _compat.INSPECT_COROUTINE_MARK
+    _is_coroutine = _coroutine_mark(_compat.ASYNCIO_COROUTINE_MARK)
+    # Also what inspect.markcoroutinefunction(mock) sets (3.12+).
+    _is_coroutine_marker = _coroutine_mark(_compat.INSPECT_COROUTINE_MARK)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _IS_COROUTINE_NAMES:
@@ -124,7 +123,26 @@ class _IsCoroutineMixin:
         super().__setattr__(name, value)
 
 
-class NonCallableMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.NonCallableMock):
+class _NonCallableArguments(_IsCoroutineMixin):
+    """asynctest's constructor of the non-callable mocks: the stdlib's, plus ``is_coroutine``."""
+
+    def __init__(
+        self,
+        spec: Any = None,
+        wraps: Any = None,
+        name: str | None = None,
+        spec_set: Any = None,
+        is_coroutine: bool | None = None,
+        parent: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(  # type: ignore[call-arg]  # the stdlib mock class comes next in the MRO
+            spec=spec, wraps=wraps, name=name, spec_set=spec_set, parent=parent, **kwargs
+        )
+        self._init_is_coroutine(is_coroutine)
+
+
+class NonCallableMock(_NonCallableArguments, _ChildMixin, unittest.mock.NonCallableMock):
     """A non-callable mock whose spec'd coroutine functions become ``CoroutineMock`` children.
 
     Args:
@@ -148,42 +166,12 @@ class NonCallableMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.NonCallableM
         False
     """
 
-    def __init__(
-        self,
-        spec: Any = None,
-        wraps: Any = None,
-        name: str | None = None,
-        spec_set: Any = None,
-        is_coroutine: bool | None = None,
-        parent: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            spec=spec, wraps=wraps, name=name, spec_set=spec_set, parent=parent, **kwargs
-        )
-        self._init_is_coroutine(is_coroutine)
 
-
-class NonCallableMagicMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.NonCallableMagicMock):
+class NonCallableMagicMock(_NonCallableArguments, _ChildMixin, unittest.mock.NonCallableMagicMock):
     """A non-callable ``MagicMock`` with async magic methods and coroutine-aware spec children.
 
     Takes the same arguments as ``NonCallableMock``, ``is_coroutine`` included.
     """
-
-    def __init__(
-        self,
-        spec: Any = None,
-        wraps: Any = None,
-        name: str | None = None,
-        spec_set: Any = None,
-        is_coroutine: bool | None = None,
-        parent: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            spec=spec, wraps=wraps, name=name, spec_set=spec_set, parent=parent, **kwargs
-        )
-        self._init_is_coroutine(is_coroutine)
 
 
 class Mock(_ChildMixin, unittest.mock.Mock):

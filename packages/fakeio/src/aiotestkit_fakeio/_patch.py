@@ -11,7 +11,10 @@ patching; this module decides *when* it is active and which mock class it create
 - ``LIMITED`` wraps the coroutine (or generator) in a trampoline that enters the patch before each
   step (``send``/``throw``) and leaves it when the step suspends, so other tasks see the original.
   The trampoline hides the inner coroutine from 3.14's call-graph introspection
-  (``asyncio.capture_call_graph`` stops at the wrapper).
+  (``asyncio.capture_call_graph`` stops at the wrapper);
+- an async generator function is wrapped in an async generator that forwards ``asend``/
+  ``athrow``/``aclose`` to the inner one: ``GLOBAL`` patches are entered at its first step and left
+  when it finishes or is closed; with ``LIMITED`` each forwarded step goes through the trampoline.
 """
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ import enum
 import functools
 import inspect
 import pkgutil
+import sys
 import types
 import unittest.mock
-from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    MutableMapping,
+)
+from typing import Any, NamedTuple
 
 from ._mock import (
     CoroutineMock,
@@ -40,20 +51,21 @@ DEFAULT = unittest.mock.DEFAULT
 
 
 class PatchScope(enum.Enum):
-    """When a patch decorating a coroutine or generator function is active."""
+    """When a patch decorating a coroutine, generator or async generator function is active."""
 
     LIMITED = 1
     """Only while the coroutine (or generator) executes; never while it is suspended."""
     GLOBAL = 2
-    """From the call until the coroutine (or generator) finishes, also while suspended."""
+    """From its first step until the coroutine (or generator) finishes, also while suspended."""
 
 
 LIMITED = PatchScope.LIMITED
 GLOBAL = PatchScope.GLOBAL
 
 _LIMITED_NEEDS_COROUTINE = (
-    "scope=LIMITED patches only a coroutine function or a generator function, whose execution "
-    "can be suspended; {target!r} is neither. Use the default scope=GLOBAL for it"
+    "scope=LIMITED patches only a coroutine function, a generator function or an async "
+    "generator function, whose execution can be suspended; {target!r} is none of them. Use the "
+    "default scope=GLOBAL for it"
 )
 
 
@@ -157,6 +169,19 @@ class _Patch:
         return klass
 
 
+class _Replacement(NamedTuple):
+    """The arguments of ``patch``/``patch.object`` after the target: what replaces the value."""
+
+    new: Any
+    spec: Any
+    create: bool
+    spec_set: Any
+    autospec: Any
+    new_callable: Any
+    kwargs: Mapping[str, Any]
+    """Passed to the mock's constructor (never modified)."""
+
+
 class _AttributePatch(_Patch):
     """``patch(target)`` and ``patch.object(target, attribute)``."""
 
@@ -164,32 +189,20 @@ class _AttributePatch(_Patch):
         self,
         getter: Callable[[], Any],
         attribute: str,
-        new: Any,
-        spec: Any,
-        create: bool,
-        spec_set: Any,
-        autospec: Any,
-        new_callable: Any,
         scope: PatchScope,
-        kwargs: dict[str, Any],
+        replacement: _Replacement,
     ) -> None:
         super().__init__(scope)
-        if new_callable is not None:
-            if new is not DEFAULT:
+        if replacement.new_callable is not None:
+            if replacement.new is not DEFAULT:
                 msg = "Cannot use 'new' and 'new_callable' together"
                 raise ValueError(msg)
-            if autospec is not None:
+            if replacement.autospec is not None:
                 msg = "Cannot use 'autospec' and 'new_callable' together"
                 raise ValueError(msg)
         self._getter = getter
         self.attribute = attribute
-        self._new = new
-        self._spec = spec
-        self._create = create
-        self._spec_set = spec_set
-        self._autospec = autospec
-        self._new_callable = new_callable
-        self._kwargs = kwargs
+        self._replacement = replacement
 
     @property
     def attribute_name(self) -> str | None:
@@ -199,30 +212,17 @@ class _AttributePatch(_Patch):
     @property
     def new(self) -> Any:
         """The replacement given to ``patch``, or ``DEFAULT`` (read by pytest)."""
-        return self._new
+        return self._replacement.new
 
     def copy(self) -> _AttributePatch:
-        return _AttributePatch(
-            self._getter,
-            self.attribute,
-            self._new,
-            self._spec,
-            self._create,
-            self._spec_set,
-            self._autospec,
-            self._new_callable,
-            self.scope,
-            dict(self._kwargs),
-        )
+        return _AttributePatch(self._getter, self.attribute, self.scope, self._replacement)
 
     def _fresh(self) -> Any:
         target = self._getter()
-        new, new_callable = self._new, self._new_callable
-        spec, spec_set, autospec = self._spec, self._spec_set, self._autospec
-        kwargs = dict(self._kwargs)
+        new, spec, create, spec_set, autospec, new_callable, kwargs = self._replacement
         if new is DEFAULT and autospec in (None, False) and new_callable is None:
             original = getattr(target, self.attribute, DEFAULT)
-            if original is DEFAULT and not self._create:
+            if original is DEFAULT and not create:
                 # Let the stdlib raise its usual AttributeError.
                 new_callable = MagicMock
             else:
@@ -254,7 +254,7 @@ class _AttributePatch(_Patch):
             self.attribute,
             new=new,
             spec=spec,
-            create=self._create,
+            create=create,
             spec_set=spec_set,
             autospec=autospec,
             new_callable=new_callable,
@@ -314,7 +314,7 @@ class _MultipleStdlib:
             for part, patcher in zip(self._parts, self._patchers, strict=True):
                 value = stack.enter_context(patcher)
                 result.all[part.attribute] = value
-                if part._new is DEFAULT:
+                if part.new is DEFAULT:
                     result[part.attribute] = value
             self._stack = stack.pop_all()
         return result
@@ -330,7 +330,7 @@ class _MultipleStdlib:
         for part, patcher in zip(self._parts, self._patchers, strict=True):
             value = patcher.start()
             result.all[part.attribute] = value
-            if part._new is DEFAULT:
+            if part.new is DEFAULT:
                 result[part.attribute] = value
         return result
 
@@ -516,7 +516,10 @@ def _layered(places: list[tuple[Any, Any, Any]], is_item: bool) -> Generator[Non
 def _drive(
     inner: Any, step: Callable[[], contextlib.AbstractContextManager[Any]]
 ) -> Generator[Any, Any, Any]:
-    """Run ``inner`` (a coroutine or generator) one step at a time inside ``step()``.
+    """Run ``inner`` one step at a time inside ``step()``.
+
+    ``inner`` is a coroutine, a generator, or the awaitable of one async generator step
+    (``asend``/``athrow``/``aclose``).
 
     Yielded values (futures for asyncio, items for generators) pass through unchanged; values
     and exceptions sent in (including ``GeneratorExit`` on close and ``CancelledError``) go to
@@ -548,13 +551,38 @@ class _Steps:
 
 
 class _Invocation:
-    """The patches of one call of a decorated function."""
+    """One call of a decorated function: its patches and the call of the original function.
 
-    def __init__(self, patchings: tuple[_Patch, ...]) -> None:
+    Entering it builds fresh patchers, enters the GLOBAL ones (left on exit) and prepares the
+    LIMITED ones for ``step()``.
+    """
+
+    def __init__(
+        self,
+        patchings: tuple[_Patch, ...],
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
         self._patchings = patchings
+        self._func = func
+        self._args = args
+        self._kwargs = kwargs
         self._limited: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+        self._stack = contextlib.ExitStack()
 
-    def enter(self, stack: contextlib.ExitStack) -> tuple[list[Any], dict[str, Any]]:
+    def __enter__(self) -> _Invocation:
+        with contextlib.ExitStack() as stack:
+            extra_args, extra_kwargs = self._enter(stack)
+            self._stack = stack.pop_all()  # if a patch fails, the earlier ones are undone
+        self._args = (*self._args, *extra_args)
+        self._kwargs = {**self._kwargs, **extra_kwargs}
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        return self._stack.__exit__(*exc_info)
+
+    def _enter(self, stack: contextlib.ExitStack) -> tuple[list[Any], dict[str, Any]]:
         """Enter GLOBAL patches on ``stack``, prepare LIMITED ones; return the extra arguments."""
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
@@ -578,20 +606,46 @@ class _Invocation:
                 self._limited.append(apply)
             if patching._as_keyword():
                 kwargs.update(entered)
-            elif isinstance(patching, _AttributePatch) and patching._new is DEFAULT:
+            elif isinstance(patching, _AttributePatch) and patching.new is DEFAULT:
                 args.append(entered)
         return args, kwargs
 
+    def call(self) -> Any:
+        """Call the original function with the caller's arguments and the mock arguments."""
+        return self._func(*self._args, **self._kwargs)
+
     @contextlib.contextmanager
     def step(self) -> Generator[None, None, None]:
+        """The LIMITED patches, for one step of the coroutine or generator."""
         with contextlib.ExitStack() as stack:
             for make in self._limited:
                 stack.enter_context(make())
             yield
 
-    @property
-    def has_limited(self) -> bool:
-        return bool(self._limited)
+    def run(self, awaitable: Any) -> Any:
+        """Await ``awaitable`` with ``step()`` around each of its steps (if any LIMITED patch)."""
+        return _Steps(awaitable, self.step) if self._limited else awaitable
+
+    def drive(self, generator: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+        """``yield from`` this to run ``generator`` with ``step()`` around each of its steps."""
+        return _drive(generator, self.step) if self._limited else generator
+
+
+def _first_step_untracked(inner: Any) -> Any:
+    """``inner.asend(None)``, hiding ``inner`` from the event loop's async generator hooks.
+
+    The hooks are installed by the loop with ``sys.set_asyncgen_hooks`` and run when the first
+    step of a generator is *created*. The loop tracks the wrapper, which closes ``inner`` itself
+    (inside its LIMITED patches). If the loop tracked ``inner`` too, ``shutdown_asyncgens()``
+    would close both at once: the inner cleanup would run outside the patches or fail with
+    "asynchronous generator is already running".
+    """
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+    try:
+        return inner.asend(None)
+    finally:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
 
 
 _MIXED_DECORATORS = (
@@ -625,7 +679,7 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
     """Wrap ``func`` so each call applies ``patching`` (and those of inner decorators).
 
     Args:
-        func: the function, coroutine function or generator function to decorate.
+        func: the function, coroutine, generator or async generator function to decorate.
         patching: the patch to apply.
         in_class: ``func`` is a test method of a decorated class: ``LIMITED`` is then accepted
             on a plain function (it covers the whole call).
@@ -638,45 +692,61 @@ def _decorate(func: Any, patching: _Patch, *, in_class: bool = False) -> Any:
     patchings = (*inner_patchings, patching)
     is_coroutine = inspect.iscoroutinefunction(original)
     is_generator = inspect.isgeneratorfunction(original)
-    if patching.scope is LIMITED and not (is_coroutine or is_generator or in_class):
+    is_async_generator = inspect.isasyncgenfunction(original)
+    suspendable = is_coroutine or is_generator or is_async_generator
+    if patching.scope is LIMITED and not (suspendable or in_class):
         raise TypeError(_LIMITED_NEEDS_COROUTINE.format(target=original))
 
-    if is_coroutine:
+    if is_async_generator:
+
+        @functools.wraps(original)
+        async def async_generator_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+            # The body starts at the first __anext__/asend: GLOBAL patches are entered there and
+            # left when the inner generator finishes or is closed (aclose, or the loop's
+            # finaliser for an abandoned one).
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                inner = invocation.call()
+                step = _first_step_untracked(inner)
+                while True:
+                    try:
+                        item = await invocation.run(step)
+                    except StopAsyncIteration:
+                        return
+                    try:
+                        sent = yield item
+                    except GeneratorExit:
+                        # aclose() of the wrapper: the inner generator's cleanup runs as a step.
+                        await invocation.run(inner.aclose())
+                        raise
+                    except BaseException as exc:  # athrow() of the wrapper: forward it
+                        step = inner.athrow(exc)
+                    else:
+                        step = inner.asend(sent)
+
+        wrapper: Any = async_generator_wrapper
+    elif is_coroutine:
 
         @functools.wraps(original)
         async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                coro = original(*args, *extra_args, **kwargs, **extra_kwargs)
-                if invocation.has_limited:
-                    return await _Steps(coro, invocation.step)
-                return await coro
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                return await invocation.run(invocation.call())
 
-        wrapper: Any = coroutine_wrapper
+        wrapper = coroutine_wrapper
     elif is_generator:
 
         @functools.wraps(original)
         def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                generator = original(*args, *extra_args, **kwargs, **extra_kwargs)
-                if invocation.has_limited:
-                    return (yield from _drive(generator, invocation.step))
-                return (yield from generator)
+            with _Invocation(patchings, original, args, kwargs) as invocation:
+                return (yield from invocation.drive(invocation.call()))
 
         wrapper = generator_wrapper
     else:
 
         @functools.wraps(original)
         def function_wrapper(*args: Any, **kwargs: Any) -> Any:
-            invocation = _Invocation(patchings)
-            with contextlib.ExitStack() as stack:
-                extra_args, extra_kwargs = invocation.enter(stack)
-                # LIMITED patches (from a decorated class) for the call: it is one step.
-                with invocation.step():
-                    return original(*args, *extra_args, **kwargs, **extra_kwargs)
+            # LIMITED patches (from a decorated class) cover the call: it is one step.
+            with _Invocation(patchings, original, args, kwargs) as invocation, invocation.step():
+                return invocation.call()
 
         wrapper = function_wrapper
     wrapper._aiotestkit_patchings = patchings
@@ -725,16 +795,16 @@ class _PatchFunction:
             spec_set: as in ``unittest.mock.patch``.
             autospec: as in ``unittest.mock.patch``, with aiotestkit's ``create_autospec``.
             new_callable: as in ``unittest.mock.patch``.
-            scope: ``GLOBAL`` or ``LIMITED`` (for decorated coroutine and generator functions).
+            scope: ``GLOBAL`` or ``LIMITED`` (for decorated coroutine, generator and async
+                generator functions).
             **kwargs: passed to the mock's constructor.
 
         Raises:
             TypeError: ``scope`` is not a ``PatchScope``, or ``target`` is not dotted.
         """
         getter, attribute = _importer(target)
-        return _AttributePatch(
-            getter, attribute, new, spec, create, spec_set, autospec, new_callable, scope, kwargs
-        )
+        replacement = _Replacement(new, spec, create, spec_set, autospec, new_callable, kwargs)
+        return _AttributePatch(getter, attribute, scope, replacement)
 
     def object(
         self,
@@ -750,18 +820,8 @@ class _PatchFunction:
         **kwargs: Any,
     ) -> _Patch:
         """Patch ``attribute`` of the object ``target`` (see ``patch``)."""
-        return _AttributePatch(
-            lambda: target,
-            attribute,
-            new,
-            spec,
-            create,
-            spec_set,
-            autospec,
-            new_callable,
-            scope,
-            kwargs,
-        )
+        replacement = _Replacement(new, spec, create, spec_set, autospec, new_callable, kwargs)
+        return _AttributePatch(functools.partial(_identity, target), attribute, scope, replacement)
 
     def multiple(
         self,
@@ -791,7 +851,10 @@ class _PatchFunction:
             getter = functools.partial(_identity, target)
         parts = [
             _AttributePatch(
-                getter, name, new, spec, create, spec_set, autospec, new_callable, scope, {}
+                getter,
+                name,
+                scope,
+                _Replacement(new, spec, create, spec_set, autospec, new_callable, {}),
             )
             for name, new in kwargs.items()
         ]
@@ -807,8 +870,8 @@ class _PatchFunction:
     ) -> _Patch:
         """Patch a dictionary (or a dotted name of one) for a block or a decorated function.
 
-        With ``scope=LIMITED`` on a coroutine or generator function, the values are in the
-        dictionary only while it executes; its own changes are kept for its next step.
+        With ``scope=LIMITED`` on a coroutine, generator or async generator function, the values
+        are in the dictionary only while it executes; its own changes are kept for its next step.
         """
         return _DictPatch(in_dict, values, clear, scope, kwargs)
 

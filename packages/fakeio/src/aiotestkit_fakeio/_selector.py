@@ -17,7 +17,7 @@ import ssl
 import threading
 import unittest.mock
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from . import _compat
@@ -135,13 +135,54 @@ def _register_poller(fake_fd: int, poller: _Pollable) -> None:
 class FileMock(Mock):
     """A mock of a file object whose ``fileno()`` returns its own ``FileDescriptor``.
 
-    Its attributes are plain ``Mock``s: configure ``read``/``write`` and so on as needed.
+    Its attributes are plain ``Mock``s: configure ``read``/``write`` and so on as needed. The
+    arguments, positional ones included, are ``unittest.mock.Mock``'s (and asynctest's).
+
+    Args:
+        spec: as for ``unittest.mock.Mock``.
+        side_effect: as for ``unittest.mock.Mock``.
+        return_value: as for ``unittest.mock.Mock``.
+        wraps: as for ``unittest.mock.Mock``.
+        name: as for ``unittest.mock.Mock``.
+        spec_set: as for ``unittest.mock.Mock``.
+        parent: as for ``unittest.mock.Mock``.
+        **kwargs: as for ``unittest.mock.Mock`` (attributes to configure).
     """
 
     _child_mock_class = Mock
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    # The positional parameters of __init__, in order (asynctest's order for each class).
+    _positional: ClassVar[tuple[str, ...]] = (
+        "spec",
+        "side_effect",
+        "return_value",
+        "wraps",
+        "name",
+        "spec_set",
+        "parent",
+    )
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # NonCallableMock.__new__ binds positional arguments to *its* signature (spec, wraps,
+        # name, spec_set, ...) to decide whether the spec is async: hand them over by name, so a
+        # positional side_effect is never taken for a spec.
+        # Too many arguments: __init__ raises the usual TypeError.
+        named = dict(zip(cls._positional, args, strict=False))
+        return super().__new__(cls, **named, **kwargs)
+
+    def __init__(
+        self,
+        spec: Any = None,
+        side_effect: Any = None,
+        return_value: Any = unittest.mock.DEFAULT,
+        wraps: Any = None,
+        name: str | None = None,
+        spec_set: Any = None,
+        parent: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        # unittest.mock.Mock has the same positional order.
+        super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
         self.fileno.return_value = FileDescriptor()
 
 
@@ -168,6 +209,73 @@ def _sent_message_length(buffers: Any, *args: Any) -> int:
     return sum(memoryview(buffer).nbytes for buffer in buffers)
 
 
+class _SocketDefaults:
+    """What a socket mock answers unless the user configures it."""
+
+    def __init__(
+        self,
+        attributes: dict[str, Any],
+        returns: dict[str, Any],
+        effects: dict[str, Any] | None = None,
+        factories: dict[str, Callable[[], Any]] | None = None,
+    ) -> None:
+        self.attributes = attributes
+        self.returns = returns
+        self.effects = effects or {}
+        self.factories = factories or {}
+
+    def install(self, mock: Any, configured: set[str]) -> None:
+        """Apply each default whose name is not in ``configured`` (keyword arguments given)."""
+        for name, value in self.attributes.items():
+            if name not in configured:
+                setattr(mock, name, value)
+        for name, factory in self.factories.items():
+            if name not in configured:
+                setattr(mock, name, factory())  # one object per mock
+        for name, value in self.returns.items():
+            if name not in configured:
+                getattr(mock, name).return_value = value
+        for name, default in self.effects.items():
+            if name not in configured:
+                child = getattr(mock, name)
+                child.side_effect = _returns_default_unless_configured(child, default)
+
+
+_SOCKET_DEFAULTS = _SocketDefaults(
+    attributes={
+        "family": socket.AF_INET,
+        "type": socket.SOCK_STREAM,
+        "proto": socket.IPPROTO_TCP,
+    },
+    returns={
+        "gettimeout": 0.0,
+        "getsockopt": 0,
+        "getsockname": ("127.0.0.1", 40000),
+        "getpeername": ("127.0.0.1", 8080),
+        "connect": None,
+        "connect_ex": 0,
+        "bind": None,
+        "listen": None,
+        "setblocking": None,
+        "settimeout": None,
+        "setsockopt": None,
+        "shutdown": None,
+        "close": None,
+        "sendall": None,
+    },
+    effects={
+        "recv": _would_block,
+        "recv_into": _would_block,
+        "recvfrom": _would_block,
+        "recvfrom_into": _would_block,
+        "send": _sent_length,
+        "sendto": _sent_length,
+        "sendmsg": _sent_message_length,
+        "accept": lambda: (SocketMock(), ("127.0.0.1", 40001)),
+    },
+)
+
+
 class SocketMock(FileMock):
     """A ``socket.socket`` mock the event loop accepts, with the defaults asyncio needs.
 
@@ -186,56 +294,41 @@ class SocketMock(FileMock):
 
     To script a conversation without writing side effects, attach an
     ``aiotestkit_fakeio.FakePeer``.
+
+    The arguments are asynctest's, in its positional order (there is no ``spec`` first: the
+    spec is ``socket.socket`` unless ``spec=`` or ``spec_set`` is given).
+
+    Args:
+        side_effect: as for ``unittest.mock.Mock`` (calling the mock itself).
+        return_value: as for ``unittest.mock.Mock``.
+        wraps: as for ``unittest.mock.Mock``.
+        name: as for ``unittest.mock.Mock``.
+        spec_set: as for ``unittest.mock.Mock``; replaces the ``socket.socket`` spec.
+        parent: as for ``unittest.mock.Mock``.
+        **kwargs: as for ``unittest.mock.Mock``: ``spec=``, attributes to configure
+            (``type=socket.SOCK_DGRAM``, ``**{"recv.return_value": b"data"}``), which win over
+            the defaults above.
     """
 
     _spec: ClassVar[Any] = socket.socket
+    _defaults: ClassVar[tuple[_SocketDefaults, ...]] = (_SOCKET_DEFAULTS,)
+    _positional = ("side_effect", "return_value", "wraps", "name", "spec_set", "parent")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if "spec" not in kwargs and "spec_set" not in kwargs:
-            kwargs["spec"] = type(self)._spec
-        configured = {name.split(".")[0] for name in kwargs}
-        super().__init__(*args, **kwargs)
-        attributes: dict[str, Any] = {
-            "family": socket.AF_INET,
-            "type": socket.SOCK_STREAM,
-            "proto": socket.IPPROTO_TCP,
-        }
-        for name, value in attributes.items():
-            if name not in configured:
-                setattr(self, name, value)
-        returns: dict[str, Any] = {
-            "gettimeout": 0.0,
-            "getsockopt": 0,
-            "getsockname": ("127.0.0.1", 40000),
-            "getpeername": ("127.0.0.1", 8080),
-            "connect": None,
-            "connect_ex": 0,
-            "bind": None,
-            "listen": None,
-            "setblocking": None,
-            "settimeout": None,
-            "setsockopt": None,
-            "shutdown": None,
-            "close": None,
-            "sendall": None,
-        }
-        for name, value in returns.items():
-            if name not in configured:
-                getattr(self, name).return_value = value
-        effects: dict[str, Any] = {
-            "recv": _would_block,
-            "recv_into": _would_block,
-            "recvfrom": _would_block,
-            "recvfrom_into": _would_block,
-            "send": _sent_length,
-            "sendto": _sent_length,
-            "sendmsg": _sent_message_length,
-            "accept": lambda: (SocketMock(), ("127.0.0.1", 40001)),
-        }
-        for name, default in effects.items():
-            if name not in configured:
-                child = getattr(self, name)
-                child.side_effect = _returns_default_unless_configured(child, default)
+    def __init__(
+        self,
+        side_effect: Any = None,
+        return_value: Any = unittest.mock.DEFAULT,
+        wraps: Any = None,
+        name: str | None = None,
+        spec_set: Any = None,
+        parent: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        configured = {key.split(".")[0] for key in kwargs}
+        spec = kwargs.pop("spec", None if spec_set is not None else type(self)._spec)
+        super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
+        for defaults in type(self)._defaults:
+            defaults.install(self, configured)
 
 
 class SSLSocketMock(SocketMock):
@@ -251,34 +344,25 @@ class SSLSocketMock(SocketMock):
     Defaults on top of ``SocketMock``'s: ``context`` (an ``SSLContext``), ``server_side``
     (False), ``server_hostname`` (None), ``do_handshake()`` (None), ``version()``
     (``"TLSv1.3"``), ``cipher()``, ``getpeercert()`` (``{}``), ``selected_alpn_protocol()``
-    (None), ``pending()`` (0).
+    (None), ``pending()`` (0). The arguments are ``SocketMock``'s (asynctest's positional order).
     """
 
     _spec: ClassVar[Any] = ssl.SSLSocket
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        configured = {name.split(".")[0] for name in kwargs}
-        super().__init__(*args, **kwargs)
-        attributes: dict[str, Any] = {
-            "server_side": False,
-            "server_hostname": None,
-        }
-        if "context" not in configured:
-            attributes["context"] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        for name, value in attributes.items():
-            if name not in configured:
-                setattr(self, name, value)
-        returns: dict[str, Any] = {
-            "do_handshake": None,
-            "version": "TLSv1.3",
-            "cipher": ("TLS_AES_256_GCM_SHA384", "TLSv1.3", 256),
-            "getpeercert": {},
-            "selected_alpn_protocol": None,
-            "pending": 0,
-        }
-        for name, value in returns.items():
-            if name not in configured:
-                getattr(self, name).return_value = value
+    _defaults = (
+        _SOCKET_DEFAULTS,
+        _SocketDefaults(
+            attributes={"server_side": False, "server_hostname": None},
+            returns={
+                "do_handshake": None,
+                "version": "TLSv1.3",
+                "cipher": ("TLS_AES_256_GCM_SHA384", "TLSv1.3", 256),
+                "getpeercert": {},
+                "selected_alpn_protocol": None,
+                "pending": 0,
+            },
+            factories={"context": lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)},
+        ),
+    )
 
 
 class _SelectorMap(Mapping[Any, selectors.SelectorKey]):
