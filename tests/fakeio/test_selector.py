@@ -301,3 +301,11 @@ def test_uvloop_is_refused() -> None:
             FakePeer(loop=loop)
     finally:
         loop.close()
+
+
+def test_explicit_file_descriptor_is_reserved() -> None:
+    first = FileDescriptor()
+    explicit = FileDescriptor(first + 5)
+    following = [FileDescriptor() for _ in range(10)]
+    assert explicit not in following
+    assert min(following) > explicit

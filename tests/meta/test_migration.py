@@ -631,7 +631,7 @@ def test_patch_on_a_coroutine() -> None:
     assert seen == ["patched", "other task: original", "patched"]
 
 
-def test_scope_limited_on_anything_else() -> None:
+def test_scope_limited_on_a_plain_function_and_async_generators() -> None:
     class Target:
         value = "original"
 
@@ -641,18 +641,21 @@ def test_scope_limited_on_anything_else() -> None:
     async def async_generator() -> AsyncIterator[str]:
         yield Target.value
 
-    for function in (plain, async_generator):
-        with pytest.raises(TypeError, match="scope=LIMITED"):
-            asynctest.patch.object(Target, "value", new="x", scope=asynctest.LIMITED)(function)
+    with pytest.raises(TypeError, match="scope=LIMITED"):
+        asynctest.patch.object(Target, "value", new="x", scope=asynctest.LIMITED)(plain)
 
-    # The default GLOBAL scope covers only the call creating an async generator (as asynctest
-    # and unittest.mock do), not its iteration.
-    generator = asynctest.patch.object(Target, "value", new="patched")(async_generator)
+    # Async generator functions: GLOBAL covers their whole iteration (asynctest and
+    # unittest.mock patch only the call that creates the generator); LIMITED each step.
+    for scope in (asynctest.GLOBAL, asynctest.LIMITED):
+        generator = asynctest.patch.object(Target, "value", new="patched", scope=scope)(
+            async_generator
+        )
 
-    async def iterate() -> list[str]:
-        return [value async for value in generator()]
+        async def iterate() -> list[str]:
+            return [value async for value in generator()]  # noqa: B023
 
-    assert asyncio.run(iterate()) == ["original"]
+        assert asyncio.run(iterate()) == ["patched"]
+        assert Target.value == "original"
 
     @asynctest.patch.object(Target, "value", new="patched", scope=asynctest.LIMITED)
     class Case(asynctest.TestCase):
@@ -827,11 +830,6 @@ def test_filedescriptor() -> None:
     assert not hasattr(asynctest.FileDescriptor, "next_fd")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an explicit FileDescriptor(n) does not reserve n, so the counter may hand it out "
-    "again (asynctest moved its counter past explicit values)",
-)
 def test_filedescriptor_explicit_value_is_reserved() -> None:
     first = asynctest.FileDescriptor()
     explicit = asynctest.FileDescriptor(first + 1)
@@ -911,21 +909,11 @@ def test_socketmock_defaults() -> None:
 
 
 def test_socketmock_positional_arguments() -> None:
-    # What works today: keywords, as with any Mock.
-    sock = asynctest.SocketMock(side_effect=None, return_value="reply")
-    assert sock() == "reply"
-    with pytest.raises(TypeError, match="spec"):
-        asynctest.SocketMock(None, "reply")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: SocketMock(*args) passes positional arguments to Mock, whose first one is spec, "
-    "instead of asynctest's SocketMock(side_effect, return_value, wraps, name, spec_set, parent)",
-)
-def test_socketmock_positional_arguments_as_in_asynctest() -> None:
+    # asynctest's order: SocketMock(side_effect, return_value, wraps, name, spec_set, parent).
     sock = asynctest.SocketMock(None, "reply")
     assert sock() == "reply"
+    assert isinstance(sock, __import__("socket").socket)
+    assert asynctest.SocketMock(side_effect=None, return_value="reply")() == "reply"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -958,7 +946,12 @@ TESTS_BY_ROW = {
     "`@strict`": test_strict,
     "`active_selector_callbacks` default": test_active_selector_callbacks_default,
     "`@patch` on a coroutine": test_patch_on_a_coroutine,
-    "`scope=LIMITED` on anything else": test_scope_limited_on_anything_else,
+    "`scope=LIMITED` on a plain function": (
+        test_scope_limited_on_a_plain_function_and_async_generators
+    ),
+    "`patch` on an async generator function": (
+        test_scope_limited_on_a_plain_function_and_async_generators
+    ),
     "`patch()` target": test_patch_target,
     "`patch.dict(..., scope=LIMITED)` on a class": test_patch_dict_scope_limited_on_a_class,
     "`CoroutineMock`": test_coroutinemock,

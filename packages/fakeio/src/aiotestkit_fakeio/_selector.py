@@ -10,7 +10,6 @@ map (asynctest master's fix for its issue #128).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import selectors
 import socket
 import ssl
@@ -53,23 +52,27 @@ class FileDescriptor(int):
     """A fake file descriptor: an ``int`` from a range real descriptors never reach.
 
     ``FileDescriptor()`` allocates the next free number (from ``1 << 30`` upwards, process-wide).
-    An explicit value must be in that range too.
+    An explicit value must be in that range too, and reserves it: automatic numbers continue
+    above the highest one seen, so two fake files never share a descriptor (as in asynctest).
 
     Raises:
         ValueError: an explicit value below ``1 << 30``.
     """
 
-    _counter: ClassVar[Iterator[int]] = itertools.count(_FIRST_FAKE_FD)
+    _next: ClassVar[int] = _FIRST_FAKE_FD
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __new__(cls, value: int | None = None) -> FileDescriptor:
-        if value is None:
-            value = next(cls._counter)
-        elif value < _FIRST_FAKE_FD:
+        if value is not None and value < _FIRST_FAKE_FD:
             msg = (
                 f"fake file descriptors start at {_FIRST_FAKE_FD} so they never collide with "
                 f"real ones, got {value!r}"
             )
             raise ValueError(msg)
+        with cls._lock:  # mocks may be made from several threads
+            if value is None:
+                value = cls._next
+            cls._next = max(cls._next, value + 1)
         return super().__new__(cls, value)
 
     def __repr__(self) -> str:
