@@ -315,7 +315,10 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         if self._debug or self._closed or not _FAST_HANDLES:
             return self._vt_slow_timer(when, callback, args, context)
         # The state Handle.__init__ and TimerHandle.__init__ set up, without their calls (this
-        # runs once per timer: the hot path). call_later repeats it to save one more call.
+        # runs once per timer: the hot path). call_later and call_soon repeat these lines on
+        # purpose: measured on 3.12.1 in one process, moving them into a shared helper made a
+        # 60,000-step call_later chain 5% slower and 50,000 sleep(0.01) 2% slower. Keep the
+        # three copies in step (the slot list is checked once at import: _FAST_HANDLES).
         timer = _new_timer(OrderedTimerHandle)
         timer._context = _copy_context() if context is None else context
         timer._loop = self
@@ -342,6 +345,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
             raise TypeError("delay must not be None")
         if self._debug or self._closed or not _FAST_HANDLES:
             return self._vt_slow_timer(self._vt_now + delay, callback, args, context)
+        # Deliberately the same lines as call_at (one call less per timer; see there).
         timer = _new_timer(OrderedTimerHandle)
         timer._context = _copy_context() if context is None else context
         timer._loop = self
@@ -385,6 +389,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
             handle = super().call_soon(callback, *args, context=context)
             _drop_own_frames(handle._source_traceback)  # type: ignore[attr-defined]
             return handle
+        # Handle.__init__'s state without the call, as in call_at (deliberate; see there).
         handle = _new_handle(asyncio.Handle)
         slots: Any = handle  # typeshed does not declare Handle's private slots
         slots._context = _copy_context() if context is None else context
