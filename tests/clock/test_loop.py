@@ -210,6 +210,28 @@ def test_works_with_timeout_wait_for_and_task_groups() -> None:
     assert run(main(), autojump=True) == expected
 
 
+def test_debug_mode_handles_point_at_the_callers_line() -> None:
+    # The "created at" frame of a handle (used in exception and slow-callback logs) must be the
+    # user's call, as on the stock loop, not a frame inside the clock.
+    loop = ClockedEventLoop()
+    loop.set_debug(True)
+    try:
+        handles: list[Any] = [
+            loop.call_soon(print),
+            loop.call_later(1, print),
+            loop.call_at(5, print),
+        ]
+        for handle in handles:
+            frame = handle._source_traceback[-1]
+            assert (frame.filename, frame.name) == (
+                __file__,
+                "test_debug_mode_handles_point_at_the_callers_line",
+            )
+            assert f"created at {__file__}:" in repr(handle)
+    finally:
+        loop.close()
+
+
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are 3.12+")
 def test_eager_task_factory() -> None:
     async def main() -> float:
@@ -278,3 +300,22 @@ def test_a_nan_deadline_fires_at_once_like_on_the_stock_loop() -> None:
         return fired
 
     assert run(main()) == [0.0, 1.0]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Task(eager_start=...) is 3.12+")
+def test_eager_start_per_task() -> None:
+    # 3.14 also accepts loop.create_task(coro, eager_start=True); Task(...) works on 3.12+.
+    async def main() -> tuple[list[str], float]:
+        loop = running_clock()
+        steps: list[str] = []
+
+        async def job() -> float:
+            steps.append("started")
+            await asyncio.sleep(3)
+            return loop.time()
+
+        task = asyncio.Task(job(), loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        steps.append("created")
+        return steps, await task
+
+    assert run(main(), autojump=True) == (["started", "created"], 3.0)
