@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unittest
+import unittest.mock
 
 import pytest
 
@@ -67,3 +68,13 @@ def test_version_matches_distribution() -> None:
     from importlib.metadata import version
 
     assert aiotestkit.__version__ == version("aiotestkit")
+
+
+def test_star_import_does_not_bind_submodules() -> None:
+    namespace: dict[str, object] = {}
+    exec("from unittest import mock\nfrom aiotestkit import *", namespace)
+    assert namespace["mock"] is unittest.mock
+    assert namespace["CoroutineMock"] is aiotestkit.CoroutineMock
+    for name in ("case", "selector", "helpers"):
+        assert name not in namespace
+    assert aiotestkit.mock.patch is aiotestkit.patch  # still reachable as attributes

@@ -39,7 +39,9 @@ from unittest import (
     skipUnless,
 )
 
-from aiotestkit import case, helpers, mock, selector
+# The submodules are attributes (`aiotestkit.mock.patch`), not star-exported: `from aiotestkit
+# import *` must not rebind a test module's own `mock` (`from unittest import mock`).
+from aiotestkit import case, helpers, mock, selector  # noqa: F401
 from aiotestkit._alias import install_asynctest_alias, uninstall_asynctest_alias
 from aiotestkit._helpers import exhaust_callbacks
 from aiotestkit_clock import ClockedEventLoop, DeadlockError, advance
@@ -154,11 +156,6 @@ __all__: tuple[str, ...] = (
     "set_write_ready",
     # asynctest.helpers
     "exhaust_callbacks",
-    # submodules
-    "case",
-    "mock",
-    "selector",
-    "helpers",
     # beyond asynctest
     "ClockedEventLoop",
     "advance",
