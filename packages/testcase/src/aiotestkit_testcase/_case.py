@@ -16,6 +16,7 @@ from aiotestkit_loopguard import LoopGuard, resolve_checks
 
 from . import _compat
 from ._assertions import AsyncAssertionsMixin
+from ._hypothesis import coroutine_inner_test, example_runner
 from ._phases import PhaseRunner
 
 if TYPE_CHECKING:
@@ -220,8 +221,22 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
 
     def _callTestMethod(self, method: Callable[[], Any]) -> None:
         self._aiotestkit_in_test = True
+        hypothesis = None
+        runner = self._aiotestkit_runner
+        if runner is not None and not hasattr(self, "execute_example"):
+            # A Hypothesis @given coroutine test: each example runs on the loop. A class with
+            # its own `execute_example` hook (the old asynctest recipe) runs them itself.
+            hypothesis = coroutine_inner_test(self._aiotestkit_test_function())
         try:
-            result = self._aiotestkit_call(method)
+            if hypothesis is None or runner is None:
+                result = self._aiotestkit_call(method)
+            else:
+                handle, inner = hypothesis
+                handle.inner_test = example_runner(inner, runner)
+                try:
+                    result = self._aiotestkit_call(method)
+                finally:
+                    handle.inner_test = inner
         finally:
             self._aiotestkit_in_test = False
         self._aiotestkit_passed = True
