@@ -48,15 +48,19 @@ def blocks(language: str) -> list[str]:
 
 
 def test_readme_examples_run(pytester: pytest.Pytester) -> None:
-    unittest_example, pytest_example, asyncio_example = blocks("python")
+    unittest_example, hypothesis_example, pytest_example, asyncio_example = blocks("python")
     (ini,) = blocks("ini")
     pytester.makepyfile(myapp=MYAPP)
     fast = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-p", "no:randomly")
 
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(test_unittest_example=unittest_example, test_pytest_example=pytest_example)
+    pytester.makepyfile(
+        test_unittest_example=unittest_example,
+        test_hypothesis_example=hypothesis_example,
+        test_pytest_example=pytest_example,
+    )
     result = pytester.runpytest_inprocess(*fast)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
     # The pytest-asyncio example needs the ini option shown next to it.
     pytester.makeini(ini + "asyncio_default_fixture_loop_scope = function\n")

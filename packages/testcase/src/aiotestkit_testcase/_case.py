@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import inspect
 import unittest
 import warnings
@@ -16,6 +17,7 @@ from aiotestkit_loopguard import LoopGuard, resolve_checks
 
 from . import _compat
 from ._assertions import AsyncAssertionsMixin
+from ._hypothesis import coroutine_inner_test, example_runner
 from ._phases import PhaseRunner
 
 if TYPE_CHECKING:
@@ -98,6 +100,8 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
     _aiotestkit_runner: PhaseRunner | None = None
     _aiotestkit_in_test: bool = False
     _aiotestkit_passed: bool = False
+    _aiotestkit_pytest_pdb: bool = False
+    """Set by the pytest plugin under `pytest --pdb`: see `_callTearDown`."""
 
     # -- the stdlib-style asynchronous hooks ----------------------------------------------------
     async def asyncSetUp(self) -> None:
@@ -220,8 +224,22 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
 
     def _callTestMethod(self, method: Callable[[], Any]) -> None:
         self._aiotestkit_in_test = True
+        hypothesis = None
+        runner = self._aiotestkit_runner
+        if runner is not None and not hasattr(self, "execute_example"):
+            # A Hypothesis @given coroutine test: each example runs on the loop. A class with
+            # its own `execute_example` hook (the old asynctest recipe) runs them itself.
+            hypothesis = coroutine_inner_test(self._aiotestkit_test_function())
         try:
-            result = self._aiotestkit_call(method)
+            if hypothesis is None or runner is None:
+                result = self._aiotestkit_call(method)
+            else:
+                handle, inner = hypothesis
+                handle.inner_test = example_runner(inner, runner)
+                try:
+                    result = self._aiotestkit_call(method)
+                finally:
+                    handle.inner_test = inner
         finally:
             self._aiotestkit_in_test = False
         self._aiotestkit_passed = True
@@ -240,7 +258,15 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
             if cls.asyncTearDown is not TestCase.asyncTearDown:
                 self._aiotestkit_call(self.asyncTearDown)
             if cls.tearDown is not unittest.TestCase.tearDown:
-                self._aiotestkit_call(self.tearDown)
+                tear_down: Callable[[], Any] = self.tearDown
+                if self._aiotestkit_pytest_pdb and "tearDown" in vars(self):
+                    # `pytest --pdb` put a no-op `tearDown` on this instance (for a synchronous
+                    # test method) and calls the real one itself after the debugger: after the
+                    # checks, the cleanups and the loop's closing, and without awaiting a
+                    # coroutine. Run the real one here, on the loop, in its usual place; the
+                    # plugin then drops pytest's postponed call.
+                    tear_down = functools.partial(cls.tearDown, self)
+                self._aiotestkit_call(tear_down)
         finally:
             self._aiotestkit_in_test = False
         guard = self._aiotestkit_guard

@@ -39,6 +39,7 @@ from aiotestkit_loopguard import (
     known_checks,
 )
 
+from ._case import TestCase
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
@@ -234,11 +235,18 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Apply `forbid_get_event_loop`, note whether the test itself passed, check its loop."""
     __tracebackhide__ = True
     item.stash[_PASSED] = False
-    if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(_GUARDS, None):
-        yield  # a guard already forbids (or nothing to do)
-    else:
-        with forbid_get_event_loop():
-            yield
+    case = _keep_teardown_under_pdb(item)
+    try:
+        if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(
+            _GUARDS, None
+        ):
+            yield  # a guard already forbids (or nothing to do)
+        else:
+            with forbid_get_event_loop():
+                yield
+    finally:
+        if case is not None:
+            _drop_postponed_teardown(item, case)
     item.stash[_PASSED] = True
     loop = item.stash.get(_ASYNCIO_LOOP, None)
     if loop is not None and not loop.is_closed():
@@ -249,6 +257,35 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             findings = check_loop(loop, **checks)
             if findings:
                 raise LeakError(findings)
+
+
+def _keep_teardown_under_pdb(item: pytest.Item) -> TestCase | None:
+    """Under `--pdb`, tell an aiotestkit TestCase to run its own tearDown; return the case.
+
+    For a unittest test with a synchronous test method, `pytest --pdb` replaces `tearDown` on
+    the instance by a no-op and calls the original itself after the debugger (so that the
+    debugger sees the test's state). For an aiotestkit TestCase that would be too late: after
+    the `fail_on` checks, the cleanups and the loop's closing, and an `async def tearDown`
+    would never be awaited. The TestCase runs the real tearDown in its usual place instead.
+    """
+    case = getattr(item, "instance", None)
+    if not isinstance(case, TestCase) or not item.config.getoption("usepdb"):
+        return None
+    case._aiotestkit_pytest_pdb = True
+    return case
+
+
+def _drop_postponed_teardown(item: pytest.Item, case: TestCase) -> None:
+    """Drop the tearDown call pytest postponed for *case* (it ran already, or must not run).
+
+    pytest keeps it in the item's private `_explicit_tearDown` (read in pytest 9.2's
+    `_pytest/unittest.py`; the same name since pytest 5). A pytest that renamed it would call
+    tearDown a second time after the debugger (tests/testcase/test_pytest_pdb.py catches that).
+    unittest runs tearDown only after a successful setUp, and then the TestCase has run it.
+    """
+    postponed = getattr(item, "_explicit_tearDown", None)
+    if postponed is not None and getattr(postponed, "__self__", None) is case:
+        item._explicit_tearDown = None  # type: ignore[attr-defined]
 
 
 # -- fixtures ----------------------------------------------------------------------------------
