@@ -361,6 +361,44 @@ def test_check_rejects_unknown_names(guard: LoopGuard) -> None:
         check_loop(guard.loop, nope=True)
 
 
+def test_check_and_assert_clean_take_a_mapping_or_keywords(guard: LoopGuard) -> None:
+    handle = guard.loop.call_later(10, print)
+    assert names(guard.check({"active_handles": True})) == ["active_handles"]
+    assert names(guard.check(active_handles=True)) == ["active_handles"]
+    assert guard.check() == []  # nothing named: the defaults, all off
+    assert guard.check({}) == guard.check(None) == []
+    # Both: the keywords win (e.g. the resolved checks of a test, minus one).
+    assert guard.check({"active_handles": True}, active_handles=False) == []
+    with pytest.raises(LeakError, match="pending timer"):
+        guard.assert_clean(active_handles=True)
+    with pytest.raises(LeakError, match="pending timer"):
+        guard.assert_clean({"active_handles": True})
+    guard.assert_clean({"active_handles": True}, active_handles=False)
+    guard.assert_clean(leftover_tasks=True)
+    handle.cancel()
+    guard.assert_clean(active_handles=True)
+
+
+@pytest.mark.parametrize("method", ["check", "assert_clean"])
+def test_check_and_assert_clean_misuse(guard: LoopGuard, method: str) -> None:
+    call = getattr(guard, method)
+    bad: object
+    for bad in (["leftover_tasks"], "leftover_tasks", True):
+        with pytest.raises(TypeError, match="mapping of check names to booleans") as info:
+            call(bad)
+        assert f"LoopGuard.{method}()" in str(info.value)
+        assert repr(bad) in str(info.value)
+        assert "leftover_tasks=True" in str(info.value)  # says what to do instead
+    with pytest.raises(TypeError, match=r"unknown check name.*'nope'.*known checks: unused_loop"):
+        call(nope=True)
+    with pytest.raises(TypeError, match=r"unknown check name.*'nope'.*known checks: unused_loop"):
+        call({"nope": True})
+    with pytest.raises(TypeError, match="'leftover_tasks' must be True or False, got 1"):
+        call(leftover_tasks=1)
+    with pytest.raises(TypeError, match="positional argument: pass it without 'checks='"):
+        call(checks={"leftover_tasks": True})
+
+
 def test_check_loop_on_an_unmanaged_loop() -> None:
     loop = asyncio.new_event_loop()
     try:

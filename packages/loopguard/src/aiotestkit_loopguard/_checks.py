@@ -187,6 +187,33 @@ def _validate(checks: Mapping[str, Any], what: str) -> dict[str, bool]:
     return dict(checks)
 
 
+def combine_checks(checks: object, named: Mapping[str, Any], what: str) -> dict[str, bool]:
+    """Merge a positional mapping of checks and keyword checks (keywords win), then validate.
+
+    Args:
+        checks: A mapping of check names to booleans, or None.
+        named: The keyword arguments.
+        what: The callable's name, for error messages.
+
+    Raises:
+        TypeError: ``checks`` is not a mapping, or a name or value is invalid.
+    """
+    if checks is not None and not isinstance(checks, Mapping):
+        raise TypeError(
+            f"{what} takes a mapping of check names to booleans, e.g. "
+            f"{{'leftover_tasks': True}}, or keyword arguments, e.g. leftover_tasks=True; "
+            f"got {checks!r}"
+        )
+    if "checks" in named and "checks" not in _REGISTRY and isinstance(named["checks"], Mapping):
+        raise TypeError(
+            f"{what} takes its mapping of checks as the positional argument: "
+            f"pass it without 'checks=', got checks={named['checks']!r}"
+        )
+    merged: dict[str, Any] = dict(checks) if checks is not None else {}
+    merged.update(named)
+    return _validate(merged, what)
+
+
 # A layer is one decorator application: ("set", {name: bool}) or ("all", bool) for strict and
 # lenient. "all" layers are expanded when checks are resolved, so a check registered later is
 # still covered, and nothing is computed (or cached) at decoration time.

@@ -14,7 +14,15 @@ from types import TracebackType
 from typing import Any
 
 from . import _compat, _forbid
-from ._checks import GC_CHECKS, Finding, LeakError, Records, run_before_hooks, run_checks
+from ._checks import (
+    GC_CHECKS,
+    Finding,
+    LeakError,
+    Records,
+    combine_checks,
+    run_before_hooks,
+    run_checks,
+)
 from ._tasks import TaskSiteRecorder
 
 __all__ = ("LoopGuard", "guard_of")
@@ -344,12 +352,26 @@ class LoopGuard:
 
     # --- checks -----------------------------------------------------------------------------
 
-    def check(self, checks: Mapping[str, bool]) -> list[Finding]:
-        """Run the enabled ``checks`` and return one `Finding` per leaked item.
+    def check(self, checks: Mapping[str, bool] | None = None, /, **named: bool) -> list[Finding]:
+        """Run the enabled checks and return one `Finding` per leaked item.
 
-        Call it after the test and its tearDown, before cleanups and `close` (which cancels
-        what the checks look for). Unknown names raise TypeError.
+        ``guard.check({"leftover_tasks": True})`` (what `resolve_checks` returns) or
+        ``guard.check(leftover_tasks=True)``; given both, the keywords win. A check that is
+        not named takes its default (off for every built-in check). Call it after the test
+        and its tearDown, before cleanups and `close` (which cancels what the checks look for).
+
+        Args:
+            checks: A mapping of check names (see `known_checks`) to True or False.
+            **named: The same as keyword arguments.
+
+        Raises:
+            TypeError: ``checks`` is not a mapping, a check name is unknown or a value is not
+                a bool.
         """
+        selected = combine_checks(checks, named, "LoopGuard.check()")
+        return self._check(selected)
+
+    def _check(self, checks: dict[str, bool]) -> list[Finding]:
         loop = self.loop
         if any(checks.get(name) for name in GC_CHECKS):
             # Finalizers report unretrieved task exceptions, unawaited coroutines and
@@ -360,13 +382,18 @@ class LoopGuard:
             self._reported.update(id(ctx) for ctx in self.records.exceptions)
         return findings
 
-    def assert_clean(self, checks: Mapping[str, bool]) -> None:
-        """Run `check` and raise if anything leaked.
+    def assert_clean(self, checks: Mapping[str, bool] | None = None, /, **named: bool) -> None:
+        """Run `check` and raise if it found anything.
+
+        Takes the same arguments as `check`: ``guard.assert_clean(resolve_checks(...))`` or
+        ``guard.assert_clean(leftover_tasks=True, active_handles=True)``.
 
         Raises:
-            LeakError: An AssertionError whose message names every leaked item.
+            LeakError: An AssertionError whose message names every finding.
+            TypeError: ``checks`` is not a mapping, a check name is unknown or a value is not
+                a bool.
         """
-        findings = self.check(checks)
+        findings = self._check(combine_checks(checks, named, "LoopGuard.assert_clean()"))
         if findings:
             raise LeakError(findings)
 
