@@ -11,7 +11,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from . import _compat, _forbid
 from ._checks import (
@@ -147,6 +147,20 @@ class _WarningRecorder:
             self._previous_hook(unraisable)
 
 
+class LoopNotStartedError(RuntimeError, AttributeError):
+    """`LoopGuard.loop` was read before ``start()``.
+
+    A RuntimeError, as it always was, and an AttributeError, as a property that has no value
+    yet should raise: ``hasattr(guard, "loop")`` is then False instead of an error.
+    """
+
+
+def _not_started() -> NoReturn:
+    # Raised here rather than in the property: Python 3.13+ tracebacks suggest private names
+    # of `self` ("Did you mean: '_loop'?") only when the failing frame is one of its methods.
+    raise LoopNotStartedError("LoopGuard has no loop: call start() (or use it with `with`)")
+
+
 class LoopGuard:
     """Give a test its event loop and take it down completely.
 
@@ -228,10 +242,11 @@ class LoopGuard:
         """The guarded loop.
 
         Raises:
-            RuntimeError: The guard was not started.
+            RuntimeError: The guard was not started. The error is also an `AttributeError`,
+                so ``hasattr(guard, "loop")`` and ``getattr(guard, "loop", None)`` work.
         """
         if self._loop is None:
-            raise RuntimeError("LoopGuard has no loop: call start() (or use it with `with`)")
+            _not_started()
         return self._loop
 
     # --- lifecycle --------------------------------------------------------------------------
