@@ -49,14 +49,33 @@ class Finding(NamedTuple):
         return f"{self.name}: {self.message}"
 
 
+#: Built-in checks whose findings are mistakes of the test, not things it left behind.
+_NOT_LEAKS = frozenset(
+    {"unused_loop", "loop_exceptions", "unawaited_coroutines", "forbidden_get_event_loop"}
+)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 class LeakError(AssertionError):
-    """A test left something behind; ``findings`` lists every leaked item."""
+    """A test left something behind or failed a check; ``findings`` lists every finding.
+
+    The message starts with "the test leaked N items:" when every finding is something the
+    test left behind (a task, a timer, a reader, a resource; any custom check's finding), and
+    with "the test failed N checks:" when some are not (``unused_loop``, ``loop_exceptions``,
+    ``unawaited_coroutines``, ``forbidden_get_event_loop``); one line per finding follows.
+    """
 
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.findings: tuple[Finding, ...] = tuple(findings)
-        count = len(self.findings)
-        lines = [f"the test leaked {count} item{'s' if count != 1 else ''}:"]
-        lines += [f" - {finding}" for finding in self.findings]
+        if any(finding.name in _NOT_LEAKS for finding in self.findings):
+            failed = len({finding.name for finding in self.findings})
+            header = f"the test failed {_plural(failed, 'check')}:"
+        else:
+            header = f"the test leaked {_plural(len(self.findings), 'item')}:"
+        lines = [header, *(f" - {finding}" for finding in self.findings)]
         super().__init__("\n".join(lines))
 
     def __reduce__(self) -> tuple[type[LeakError], tuple[tuple[Finding, ...]]]:
