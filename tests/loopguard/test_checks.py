@@ -548,7 +548,8 @@ def test_leak_error_survives_pickle_and_copy() -> None:
     leaked = LeakError([Finding("leftover_tasks", "task x"), Finding("active_handles", "timer y")])
     failed = LeakError([Finding("unused_loop", "the loop did not run during the test")])
     for error in (leaked, failed):
-        for clone in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        clones: list[LeakError] = [pickle.loads(pickle.dumps(error)), copy.copy(error)]
+        for clone in clones:
             assert isinstance(clone, AssertionError)
             assert clone.findings == error.findings
             assert str(clone) == str(error)
