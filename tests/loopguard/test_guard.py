@@ -122,8 +122,8 @@ def test_state_restored_after_a_base_exception() -> None:
 
     with pytest.raises(Boom):
         run_test()
-    assert guard._loop is not None
-    assert guard._loop.is_closed()
+    assert guard._guarded_loop is not None
+    assert guard._guarded_loop.is_closed()
     assert snapshot() == before
 
 
@@ -243,7 +243,7 @@ def test_loop_before_start_is_an_attribute_error_and_a_runtime_error() -> None:
             _ = guard.loop
     with pytest.raises(AttributeError) as info:
         guard.begin_test()
-    # No misleading "Did you mean: '_loop'?" (3.13+ suggests private names inside methods).
+    # No misleading "Did you mean: '_loop'?" (tracebacks suggest close attribute names).
     formatted = "".join(traceback.format_exception(info.value))
     assert "Did you mean" not in formatted
     assert "call start()" in formatted

@@ -11,7 +11,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from . import _compat, _forbid
 from ._checks import (
@@ -155,12 +155,6 @@ class LoopNotStartedError(RuntimeError, AttributeError):
     """
 
 
-def _not_started() -> NoReturn:
-    # Raised here rather than in the property: Python 3.13+ tracebacks suggest private names
-    # of `self` ("Did you mean: '_loop'?") only when the failing frame is one of its methods.
-    raise LoopNotStartedError("LoopGuard has no loop: call start() (or use it with `with`)")
-
-
 class LoopGuard:
     """Give a test its event loop and take it down completely.
 
@@ -221,7 +215,7 @@ class LoopGuard:
         self._forbid = forbid_get_event_loop
         self._track_tasks = track_tasks
         self._recorder: TaskSiteRecorder | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guarded_loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"
         self._owns_loop = False
         self._keep_current = False
@@ -235,7 +229,7 @@ class LoopGuard:
         self.records = Records()
 
     def __repr__(self) -> str:
-        return f"<LoopGuard {self._state} loop={self._loop!r}>"
+        return f"<LoopGuard {self._state} loop={self._guarded_loop!r}>"
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -245,9 +239,12 @@ class LoopGuard:
             RuntimeError: The guard was not started. The error is also an `AttributeError`,
                 so ``hasattr(guard, "loop")`` and ``getattr(guard, "loop", None)`` work.
         """
-        if self._loop is None:
-            _not_started()
-        return self._loop
+        if self._guarded_loop is None:
+            # Tracebacks of an AttributeError suggest the attribute of the guard closest to
+            # "loop" (3.12+, and the exceptiongroup backport on 3.10 and 3.11): the loop is
+            # kept in `_guarded_loop`, a name too far from "loop" to be offered instead.
+            raise LoopNotStartedError("LoopGuard has no loop: call start() (or use it with `with`)")
+        return self._guarded_loop
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -283,9 +280,9 @@ class LoopGuard:
         if self._use_default_loop and _compat.has_current_loop():
             current = self._previous.loop
             if current is not None and not current.is_closed():
-                self._loop = current
+                self._guarded_loop = current
             else:
-                self._loop = asyncio.new_event_loop()
+                self._guarded_loop = asyncio.new_event_loop()
                 self._keep_current = True
         else:
             factory = self._loop_factory or asyncio.new_event_loop
@@ -294,7 +291,7 @@ class LoopGuard:
                 raise TypeError(
                     f"loop_factory {factory!r} returned {loop!r}, not an asyncio event loop"
                 )
-            self._loop = loop
+            self._guarded_loop = loop
             self._owns_loop = True
         loop = self.loop
         _guards[loop] = self
@@ -428,7 +425,7 @@ class LoopGuard:
         """
         if self._state == "closed":
             return
-        loop = self._loop
+        loop = self._guarded_loop
         if loop is not None and loop.is_running():
             raise RuntimeError("LoopGuard.close() cannot be called while its loop is running")
         self._state = "closed"
