@@ -361,6 +361,44 @@ def test_check_rejects_unknown_names(guard: LoopGuard) -> None:
         check_loop(guard.loop, nope=True)
 
 
+def test_check_and_assert_clean_take_a_mapping_or_keywords(guard: LoopGuard) -> None:
+    handle = guard.loop.call_later(10, print)
+    assert names(guard.check({"active_handles": True})) == ["active_handles"]
+    assert names(guard.check(active_handles=True)) == ["active_handles"]
+    assert guard.check() == []  # nothing named: the defaults, all off
+    assert guard.check({}) == guard.check(None) == []
+    # Both: the keywords win (e.g. the resolved checks of a test, minus one).
+    assert guard.check({"active_handles": True}, active_handles=False) == []
+    with pytest.raises(LeakError, match="pending timer"):
+        guard.assert_clean(active_handles=True)
+    with pytest.raises(LeakError, match="pending timer"):
+        guard.assert_clean({"active_handles": True})
+    guard.assert_clean({"active_handles": True}, active_handles=False)
+    guard.assert_clean(leftover_tasks=True)
+    handle.cancel()
+    guard.assert_clean(active_handles=True)
+
+
+@pytest.mark.parametrize("method", ["check", "assert_clean"])
+def test_check_and_assert_clean_misuse(guard: LoopGuard, method: str) -> None:
+    call = getattr(guard, method)
+    bad: object
+    for bad in (["leftover_tasks"], "leftover_tasks", True):
+        with pytest.raises(TypeError, match="mapping of check names to booleans") as info:
+            call(bad)
+        assert f"LoopGuard.{method}()" in str(info.value)
+        assert repr(bad) in str(info.value)
+        assert "leftover_tasks=True" in str(info.value)  # says what to do instead
+    with pytest.raises(TypeError, match=r"unknown check name.*'nope'.*known checks: unused_loop"):
+        call(nope=True)
+    with pytest.raises(TypeError, match=r"unknown check name.*'nope'.*known checks: unused_loop"):
+        call({"nope": True})
+    with pytest.raises(TypeError, match="'leftover_tasks' must be True or False, got 1"):
+        call(leftover_tasks=1)
+    with pytest.raises(TypeError, match="positional argument: pass it without 'checks='"):
+        call(checks={"leftover_tasks": True})
+
+
 def test_check_loop_on_an_unmanaged_loop() -> None:
     loop = asyncio.new_event_loop()
     try:
@@ -475,10 +513,43 @@ def test_gc_collect_runs_only_for_the_checks_that_need_it(monkeypatch: pytest.Mo
     assert len(calls) == 3  # close() never collects
 
 
+def test_leak_error_message_says_leaked_only_for_leftovers() -> None:
+    task = Finding("leftover_tasks", "task still running: 'x'")
+    timer = Finding("active_handles", "pending timer y")
+    assert (
+        str(LeakError([task]))
+        == "the test leaked 1 item:\n - leftover_tasks: task still running: 'x'"
+    )
+    assert str(LeakError([task, timer])).startswith("the test leaked 2 items:\n - leftover_tasks")
+    unused = Finding("unused_loop", "the loop did not run during the test")
+    assert str(LeakError([unused])) == (
+        "the test failed 1 check:\n - unused_loop: the loop did not run during the test"
+    )
+    raised = [Finding("loop_exceptions", "a"), Finding("loop_exceptions", "b")]
+    assert str(LeakError(raised)).startswith("the test failed 1 check:\n - loop_exceptions: a\n")
+    assert str(LeakError([task, *raised])).startswith("the test failed 2 checks:\n")
+    custom = Finding("open_db_connections", "connection 'c' left open")
+    assert str(LeakError([custom])).startswith("the test leaked 1 item:")
+
+
+def test_unused_loop_is_a_failed_check_not_a_leak(guard: LoopGuard) -> None:
+    with pytest.raises(LeakError) as info:
+        guard.assert_clean(unused_loop=True)
+    assert str(info.value) == (
+        "the test failed 1 check:\n - unused_loop: the loop did not run during the test"
+    )
+    guard.loop.call_later(10, print)
+    guard.loop.run_until_complete(asyncio.sleep(0))
+    with pytest.raises(LeakError, match=r"^the test leaked 1 item:\n - active_handles: pending"):
+        guard.assert_clean(unused_loop=True, active_handles=True)
+
+
 def test_leak_error_survives_pickle_and_copy() -> None:
-    error = LeakError([Finding("leftover_tasks", "task x"), Finding("active_handles", "timer y")])
-    clones: list[LeakError] = [pickle.loads(pickle.dumps(error)), copy.copy(error)]
-    for clone in clones:
-        assert isinstance(clone, AssertionError)
-        assert clone.findings == error.findings
-        assert str(clone) == str(error)
+    leaked = LeakError([Finding("leftover_tasks", "task x"), Finding("active_handles", "timer y")])
+    failed = LeakError([Finding("unused_loop", "the loop did not run during the test")])
+    for error in (leaked, failed):
+        clones: list[LeakError] = [pickle.loads(pickle.dumps(error)), copy.copy(error)]
+        for clone in clones:
+            assert isinstance(clone, AssertionError)
+            assert clone.findings == error.findings
+            assert str(clone) == str(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import traceback
 import unittest
 import warnings
 from collections.abc import Iterator
@@ -121,8 +122,8 @@ def test_state_restored_after_a_base_exception() -> None:
 
     with pytest.raises(Boom):
         run_test()
-    assert guard._loop is not None
-    assert guard._loop.is_closed()
+    assert guard._guarded_loop is not None
+    assert guard._guarded_loop.is_closed()
     assert snapshot() == before
 
 
@@ -231,6 +232,24 @@ def test_misuse() -> None:
         loop.run_until_complete(inside())
     with pytest.raises(RuntimeError, match="can be called once; this guard is closed"):
         guard.start()
+
+
+def test_loop_before_start_is_an_attribute_error_and_a_runtime_error() -> None:
+    guard = LoopGuard()
+    assert not hasattr(guard, "loop")
+    assert getattr(guard, "loop", None) is None
+    for kind in (AttributeError, RuntimeError):  # callers catching RuntimeError keep working
+        with pytest.raises(kind, match=r"LoopGuard has no loop: call start\(\)"):
+            _ = guard.loop
+    with pytest.raises(AttributeError) as info:
+        guard.begin_test()
+    # No misleading "Did you mean: '_loop'?" (tracebacks suggest close attribute names).
+    formatted = "".join(traceback.format_exception(info.value))
+    assert "Did you mean" not in formatted
+    assert "call start()" in formatted
+    with guard as loop:
+        assert hasattr(guard, "loop")
+        assert guard.loop is loop
 
 
 def test_use_default_loop_adopts_the_current_loop(outer_loop: asyncio.AbstractEventLoop) -> None:

@@ -49,14 +49,33 @@ class Finding(NamedTuple):
         return f"{self.name}: {self.message}"
 
 
+#: Built-in checks whose findings are mistakes of the test, not things it left behind.
+_NOT_LEAKS = frozenset(
+    {"unused_loop", "loop_exceptions", "unawaited_coroutines", "forbidden_get_event_loop"}
+)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 class LeakError(AssertionError):
-    """A test left something behind; ``findings`` lists every leaked item."""
+    """A test left something behind or failed a check; ``findings`` lists every finding.
+
+    The message starts with "the test leaked N items:" when every finding is something the
+    test left behind (a task, a timer, a reader, a resource; any custom check's finding), and
+    with "the test failed N checks:" when some are not (``unused_loop``, ``loop_exceptions``,
+    ``unawaited_coroutines``, ``forbidden_get_event_loop``); one line per finding follows.
+    """
 
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.findings: tuple[Finding, ...] = tuple(findings)
-        count = len(self.findings)
-        lines = [f"the test leaked {count} item{'s' if count != 1 else ''}:"]
-        lines += [f" - {finding}" for finding in self.findings]
+        if any(finding.name in _NOT_LEAKS for finding in self.findings):
+            failed = len({finding.name for finding in self.findings})
+            header = f"the test failed {_plural(failed, 'check')}:"
+        else:
+            header = f"the test leaked {_plural(len(self.findings), 'item')}:"
+        lines = [header, *(f" - {finding}" for finding in self.findings)]
         super().__init__("\n".join(lines))
 
     def __reduce__(self) -> tuple[type[LeakError], tuple[tuple[Finding, ...]]]:
@@ -185,6 +204,33 @@ def _validate(checks: Mapping[str, Any], what: str) -> dict[str, bool]:
         if not isinstance(value, bool):
             raise TypeError(f"{what}: check {name!r} must be True or False, got {value!r}")
     return dict(checks)
+
+
+def combine_checks(checks: object, named: Mapping[str, Any], what: str) -> dict[str, bool]:
+    """Merge a positional mapping of checks and keyword checks (keywords win), then validate.
+
+    Args:
+        checks: A mapping of check names to booleans, or None.
+        named: The keyword arguments.
+        what: The callable's name, for error messages.
+
+    Raises:
+        TypeError: ``checks`` is not a mapping, or a name or value is invalid.
+    """
+    if checks is not None and not isinstance(checks, Mapping):
+        raise TypeError(
+            f"{what} takes a mapping of check names to booleans, e.g. "
+            f"{{'leftover_tasks': True}}, or keyword arguments, e.g. leftover_tasks=True; "
+            f"got {checks!r}"
+        )
+    if "checks" in named and "checks" not in _REGISTRY and isinstance(named["checks"], Mapping):
+        raise TypeError(
+            f"{what} takes its mapping of checks as the positional argument: "
+            f"pass it without 'checks=', got checks={named['checks']!r}"
+        )
+    merged: dict[str, Any] = dict(checks) if checks is not None else {}
+    merged.update(named)
+    return _validate(merged, what)
 
 
 # A layer is one decorator application: ("set", {name: bool}) or ("all", bool) for strict and

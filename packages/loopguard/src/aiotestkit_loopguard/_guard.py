@@ -14,7 +14,15 @@ from types import TracebackType
 from typing import Any
 
 from . import _compat, _forbid
-from ._checks import GC_CHECKS, Finding, LeakError, Records, run_before_hooks, run_checks
+from ._checks import (
+    GC_CHECKS,
+    Finding,
+    LeakError,
+    Records,
+    combine_checks,
+    run_before_hooks,
+    run_checks,
+)
 from ._tasks import TaskSiteRecorder
 
 __all__ = ("LoopGuard", "guard_of")
@@ -139,6 +147,14 @@ class _WarningRecorder:
             self._previous_hook(unraisable)
 
 
+class LoopNotStartedError(RuntimeError, AttributeError):
+    """`LoopGuard.loop` was read before ``start()``.
+
+    A RuntimeError, as it always was, and an AttributeError, as a property that has no value
+    yet should raise: ``hasattr(guard, "loop")`` is then False instead of an error.
+    """
+
+
 class LoopGuard:
     """Give a test its event loop and take it down completely.
 
@@ -199,7 +215,7 @@ class LoopGuard:
         self._forbid = forbid_get_event_loop
         self._track_tasks = track_tasks
         self._recorder: TaskSiteRecorder | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guarded_loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"
         self._owns_loop = False
         self._keep_current = False
@@ -213,18 +229,22 @@ class LoopGuard:
         self.records = Records()
 
     def __repr__(self) -> str:
-        return f"<LoopGuard {self._state} loop={self._loop!r}>"
+        return f"<LoopGuard {self._state} loop={self._guarded_loop!r}>"
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The guarded loop.
 
         Raises:
-            RuntimeError: The guard was not started.
+            RuntimeError: The guard was not started. The error is also an `AttributeError`,
+                so ``hasattr(guard, "loop")`` and ``getattr(guard, "loop", None)`` work.
         """
-        if self._loop is None:
-            raise RuntimeError("LoopGuard has no loop: call start() (or use it with `with`)")
-        return self._loop
+        if self._guarded_loop is None:
+            # Tracebacks of an AttributeError suggest the attribute of the guard closest to
+            # "loop" (3.12+, and the exceptiongroup backport on 3.10 and 3.11): the loop is
+            # kept in `_guarded_loop`, a name too far from "loop" to be offered instead.
+            raise LoopNotStartedError("LoopGuard has no loop: call start() (or use it with `with`)")
+        return self._guarded_loop
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -260,9 +280,9 @@ class LoopGuard:
         if self._use_default_loop and _compat.has_current_loop():
             current = self._previous.loop
             if current is not None and not current.is_closed():
-                self._loop = current
+                self._guarded_loop = current
             else:
-                self._loop = asyncio.new_event_loop()
+                self._guarded_loop = asyncio.new_event_loop()
                 self._keep_current = True
         else:
             factory = self._loop_factory or asyncio.new_event_loop
@@ -271,7 +291,7 @@ class LoopGuard:
                 raise TypeError(
                     f"loop_factory {factory!r} returned {loop!r}, not an asyncio event loop"
                 )
-            self._loop = loop
+            self._guarded_loop = loop
             self._owns_loop = True
         loop = self.loop
         _guards[loop] = self
@@ -344,12 +364,26 @@ class LoopGuard:
 
     # --- checks -----------------------------------------------------------------------------
 
-    def check(self, checks: Mapping[str, bool]) -> list[Finding]:
-        """Run the enabled ``checks`` and return one `Finding` per leaked item.
+    def check(self, checks: Mapping[str, bool] | None = None, /, **named: bool) -> list[Finding]:
+        """Run the enabled checks and return one `Finding` per leaked item.
 
-        Call it after the test and its tearDown, before cleanups and `close` (which cancels
-        what the checks look for). Unknown names raise TypeError.
+        ``guard.check({"leftover_tasks": True})`` (what `resolve_checks` returns) or
+        ``guard.check(leftover_tasks=True)``; given both, the keywords win. A check that is
+        not named takes its default (off for every built-in check). Call it after the test
+        and its tearDown, before cleanups and `close` (which cancels what the checks look for).
+
+        Args:
+            checks: A mapping of check names (see `known_checks`) to True or False.
+            **named: The same as keyword arguments.
+
+        Raises:
+            TypeError: ``checks`` is not a mapping, a check name is unknown or a value is not
+                a bool.
         """
+        selected = combine_checks(checks, named, "LoopGuard.check()")
+        return self._check(selected)
+
+    def _check(self, checks: dict[str, bool]) -> list[Finding]:
         loop = self.loop
         if any(checks.get(name) for name in GC_CHECKS):
             # Finalizers report unretrieved task exceptions, unawaited coroutines and
@@ -360,13 +394,18 @@ class LoopGuard:
             self._reported.update(id(ctx) for ctx in self.records.exceptions)
         return findings
 
-    def assert_clean(self, checks: Mapping[str, bool]) -> None:
-        """Run `check` and raise if anything leaked.
+    def assert_clean(self, checks: Mapping[str, bool] | None = None, /, **named: bool) -> None:
+        """Run `check` and raise if it found anything.
+
+        Takes the same arguments as `check`: ``guard.assert_clean(resolve_checks(...))`` or
+        ``guard.assert_clean(leftover_tasks=True, active_handles=True)``.
 
         Raises:
-            LeakError: An AssertionError whose message names every leaked item.
+            LeakError: An AssertionError whose message names every finding.
+            TypeError: ``checks`` is not a mapping, a check name is unknown or a value is not
+                a bool.
         """
-        findings = self.check(checks)
+        findings = self._check(combine_checks(checks, named, "LoopGuard.assert_clean()"))
         if findings:
             raise LeakError(findings)
 
@@ -386,7 +425,7 @@ class LoopGuard:
         """
         if self._state == "closed":
             return
-        loop = self._loop
+        loop = self._guarded_loop
         if loop is not None and loop.is_running():
             raise RuntimeError("LoopGuard.close() cannot be called while its loop is running")
         self._state = "closed"
