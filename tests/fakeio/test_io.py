@@ -238,6 +238,27 @@ class TestFaults(FakeIOTestCase):
         assert len(sizes) >= 4
         await close(writer)
 
+    async def test_send_limit_is_validated(self) -> None:
+        peer = FakePeer()
+        assert peer.send_limit is None
+        # 0 would leave the socket writable but taking nothing: the loop would retry forever.
+        with pytest.raises(
+            ValueError, match=r"send_limit must be >= 1 or None, got 0; use congest"
+        ):
+            peer.send_limit = 0
+        with pytest.raises(ValueError, match="got -2"):
+            peer.send_limit = -2
+        for wrong in ("3", 2.5, True):
+            with pytest.raises(
+                TypeError, match=rf"send_limit must be an int >= 1 or None, got {wrong!r}"
+            ):
+                peer.send_limit = wrong  # type: ignore[assignment]
+        assert peer.send_limit is None  # a refused value changes nothing
+        peer.send_limit = 1
+        assert peer.send_limit == 1
+        peer.send_limit = None
+        assert peer.send_limit is None
+
     async def test_congestion_makes_drain_wait(self) -> None:
         peer = FakePeer()
         _reader, writer = await asyncio.open_connection(sock=peer.socket)

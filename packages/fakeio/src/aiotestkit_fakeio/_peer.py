@@ -95,8 +95,7 @@ class FakePeer:
         """The socket mock the code under test uses."""
         self.latency = latency
         """Default delay (loop seconds) of ``feed``, ``close`` and ``reset``."""
-        self.send_limit: int | None = None
-        """At most this many bytes are accepted by each ``send``/``sendmsg`` (short writes)."""
+        self._send_limit: int | None = None
         self.address = address
         self.datagrams: list[tuple[bytes, Address]] = []
         """Datagrams the code sent, with the address they were sent to (None if connected)."""
@@ -131,6 +130,33 @@ class FakePeer:
             self._tls = ssl.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         self._install()
         _register_poller(self.socket.fileno(), self)
+
+    @property
+    def send_limit(self) -> int | None:
+        """At most this many bytes are accepted by each ``send``/``sendmsg`` (short writes).
+
+        None (the default) accepts everything. To make ``send`` accept nothing, congest the
+        peer instead: a socket that is writable but takes no bytes would make the loop retry
+        forever.
+
+        Raises:
+            TypeError: the value is not an int or None.
+            ValueError: the value is below 1.
+        """
+        return self._send_limit
+
+    @send_limit.setter
+    def send_limit(self, value: int | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                msg = f"send_limit must be an int >= 1 or None, got {value!r}"
+                raise TypeError(msg)
+            if value < 1:
+                msg = (
+                    f"send_limit must be >= 1 or None, got {value!r}; use congest() to block sends"
+                )
+                raise ValueError(msg)
+        self._send_limit = value
 
     def __repr__(self) -> str:
         state = "reset" if self._error else "closed" if self._eof else "open"
@@ -227,8 +253,8 @@ class FakePeer:
         if self._datagram:
             self.datagrams.append((payload, None))
             return len(payload)
-        if self.send_limit is not None:
-            payload = payload[: self.send_limit]
+        if self._send_limit is not None:
+            payload = payload[: self._send_limit]
         self._accept(payload)
         return len(payload)
 
