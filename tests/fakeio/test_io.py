@@ -353,12 +353,39 @@ class TestFaults(FakeIOTestCase):
         assert data == b"an hour later"
         assert elapsed >= 3600
 
+    async def test_latency_is_validated_at_construction_and_assignment(self) -> None:
+        for wrong in (-1, float("nan"), float("inf"), -0.5):
+            with pytest.raises(ValueError, match=rf"latency must be a finite number .*got {wrong}"):
+                FakePeer(latency=wrong)
+        for bad_type in ("x", None, True):
+            with pytest.raises(TypeError, match=rf"latency must be a number .*got {bad_type!r}"):
+                FakePeer(latency=bad_type)  # type: ignore[arg-type]
+        peer = FakePeer(latency=1)
+        assert peer.latency == 1.0
+        with pytest.raises(ValueError, match=r"latency must be .* got nan"):
+            peer.latency = float("nan")
+        assert peer.latency == 1.0  # a refused value changes nothing
+        peer.latency = 0
+        peer.feed(b"now")
+        assert peer.socket.recv(10) == b"now"
+
     async def test_bad_arguments(self) -> None:
         peer = FakePeer()
         with pytest.raises(ValueError, match="chunks must be > 0"):
             peer.feed(b"x", chunks=0)
-        with pytest.raises(ValueError, match="delay must be >= 0"):
-            peer.feed(b"x", delay=-1)
+        for wrong in (-1, float("nan"), float("inf")):
+            with pytest.raises(ValueError, match=r"delay must be a finite number .* >= 0, got"):
+                peer.feed(b"x", delay=wrong)
+            with pytest.raises(ValueError, match="delay must be"):
+                peer.close(delay=wrong)
+            with pytest.raises(ValueError, match="duration must be"):
+                peer.congest(wrong)
+        with pytest.raises(TypeError, match=r"delay must be a number of loop seconds.*got 'x'"):
+            peer.reset(delay="x")  # type: ignore[arg-type]
+        assert not peer.socket.recv.call_count
+        with pytest.raises(BlockingIOError):  # nothing refused was scripted, no congestion
+            peer.socket.recv(10)
+        assert peer.socket.send(b"ok") == 2
         peer.feed(b"abcdef", chunks=[1, 2])
         assert [peer.socket.recv(10) for _ in range(3)] == [b"a", b"bc", b"def"]
 

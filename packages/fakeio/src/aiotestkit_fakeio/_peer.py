@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
+import numbers
 import selectors
 import socket
 import ssl as _ssl
@@ -46,6 +48,18 @@ def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
     return [piece for piece in pieces if piece]
 
 
+def _seconds(name: str, value: object) -> float:
+    """Check a delay in loop seconds: a finite real number >= 0 (NaN would never fire)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a number of loop seconds (an int or float >= 0), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        msg = f"{name} must be a finite number of loop seconds >= 0, got {value!r}"
+        raise ValueError(msg)
+    return seconds
+
+
 class FakePeer:
     r"""The other end of a ``SocketMock``: scripted data, recorded writes, injected faults.
 
@@ -73,13 +87,16 @@ class FakePeer:
         ssl: a server-side ``ssl.SSLContext``: the peer then speaks TLS. ``feed``/``received``/
             ``read`` deal in plaintext, and the code connects with
             ``open_connection(sock=peer.socket, ssl=client_context, server_hostname=...)``.
-        latency: default delay, in loop seconds, of everything the peer delivers.
+        latency: default delay, in loop seconds (a finite number >= 0), of everything the peer
+            delivers.
         loop: the loop whose clock delays follow; the running loop if None.
         address: the peer's address, as ``getpeername()`` and ``recvfrom()`` report it.
 
     Raises:
         TypeError: the loop (``loop``, or the running one) cannot host fake file objects: its
-            selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop).
+            selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop); or
+            ``latency`` is not a number.
+        ValueError: ``latency`` is negative, infinite or NaN.
     """
 
     def __init__(
@@ -93,8 +110,7 @@ class FakePeer:
     ) -> None:
         self.socket: SocketMock = sock if sock is not None else SocketMock()
         """The socket mock the code under test uses."""
-        self.latency = latency
-        """Default delay (loop seconds) of ``feed``, ``close`` and ``reset``."""
+        self._latency = _seconds("latency", latency)
         self._send_limit: int | None = None
         self.address = address
         self.datagrams: list[tuple[bytes, Address]] = []
@@ -130,6 +146,20 @@ class FakePeer:
             self._tls = ssl.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         self._install()
         _register_poller(self.socket.fileno(), self)
+
+    @property
+    def latency(self) -> float:
+        """Default delay (loop seconds) of ``feed``, ``feed_datagram``, ``close`` and ``reset``.
+
+        Raises:
+            TypeError: the value is not a number.
+            ValueError: the value is negative, infinite or NaN.
+        """
+        return self._latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._latency = _seconds("latency", value)
 
     @property
     def send_limit(self) -> int | None:
@@ -355,10 +385,7 @@ class FakePeer:
         return self._loop
 
     def _schedule(self, action: Callable[[], None], delay: float | None) -> None:
-        delay = self.latency if delay is None else delay
-        if delay < 0:
-            msg = f"delay must be >= 0, got {delay!r}"
-            raise ValueError(msg)
+        delay = self._latency if delay is None else _seconds("delay", delay)
         if delay == 0 and not self._actions:
             action()
             return
@@ -393,7 +420,12 @@ class FakePeer:
             data: the bytes (plaintext under TLS).
             chunks: ``None`` for one piece, an int for pieces of that size, or a list of sizes
                 (the rest, if any, is a last piece). Under TLS each piece is one TLS record.
-            delay: loop seconds before delivery (default: ``latency``).
+            delay: loop seconds before delivery (default: ``latency``); a finite number >= 0.
+                Delivery never overtakes what was scripted before.
+
+        Raises:
+            TypeError: ``delay`` is not a number.
+            ValueError: ``delay`` is negative, infinite or NaN; or a chunk size is below 1.
         """
         pieces = _split(bytes(data), chunks)
 
@@ -412,12 +444,18 @@ class FakePeer:
     def feed_datagram(
         self, data: bytes, address: Address = None, *, delay: float | None = None
     ) -> None:
-        """Send one datagram to the code (datagram sockets); ``address`` defaults to ours."""
+        """Send one datagram to the code (datagram sockets); ``address`` defaults to ours.
+
+        ``delay`` is as for ``feed``.
+        """
         source = self.address if address is None else address
         self._schedule(lambda: self._incoming_datagrams.append((bytes(data), source)), delay)
 
     def close(self, *, delay: float | None = None) -> None:
-        """End the stream (EOF) after what was fed; under TLS, send close_notify first."""
+        """End the stream (EOF) after what was fed; under TLS, send close_notify first.
+
+        ``delay`` is as for ``feed``.
+        """
 
         def deliver() -> None:
             if self._tls is not None and self._handshaken:
@@ -432,7 +470,10 @@ class FakePeer:
     feed_eof = close
 
     def reset(self, *, delay: float | None = None) -> None:
-        """Reset the connection: the next ``recv``/``send`` raises ``ConnectionResetError``."""
+        """Reset the connection: the next ``recv``/``send`` raises ``ConnectionResetError``.
+
+        ``delay`` is as for ``feed``.
+        """
 
         def deliver() -> None:
             self._error = ConnectionResetError(104, "Connection reset by peer")
@@ -444,7 +485,13 @@ class FakePeer:
 
         Args:
             duration: if given, relieve the congestion after this many loop seconds.
+
+        Raises:
+            TypeError: ``duration`` is not a number or None.
+            ValueError: ``duration`` is negative, infinite or NaN.
         """
+        if duration is not None:
+            duration = _seconds("duration", duration)
         self._congested = True
         if duration is not None:
             self._get_loop().call_later(duration, self.relieve)
