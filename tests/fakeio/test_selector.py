@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import io
 import selectors
@@ -260,11 +261,17 @@ class TestReadiness(FakeIOTestCase):
 
 def test_a_plain_selector_loop_is_refused() -> None:
     loop = asyncio.SelectorEventLoop()
+    name = f"{type(loop).__module__}.{type(loop).__qualname__}"
     try:
-        with pytest.raises(TypeError, match=r"SelectorEventLoop.*new_fakeio_loop"):
+        with pytest.raises(TypeError) as caught:
             set_read_ready(FileMock(), loop)
     finally:
         loop.close()
+    message = str(caught.value)
+    assert message.startswith(f"{name} cannot host fake file objects: its selector <selectors.")
+    assert "is not, and does not wrap, an aiotestkit_fakeio.TestSelector" in message
+    assert "aiotestkit_fakeio.new_fakeio_loop()" in message
+    assert "in an aiotestkit TestCase, remove the loop_factory" in message
 
 
 def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
@@ -294,11 +301,34 @@ def test_uvloop_is_refused() -> None:
     uvloop = pytest.importorskip("uvloop")
     loop = uvloop.new_event_loop()
     try:
-        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+        refused = (
+            r"^uvloop\.Loop cannot host fake file objects: it has no Python selector .*"
+            r"Build the loop with a TestSelector: aiotestkit_fakeio\.new_fakeio_loop\(\).*"
+            r"in an aiotestkit TestCase, remove the loop_factory"
+        )
+        with pytest.raises(TypeError, match=refused):
             set_read_ready(FileMock(), loop)
         # Not an OSError (EBADF) from uvloop's own poller when the transport starts.
-        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+        with pytest.raises(TypeError, match=refused):
             FakePeer(loop=loop)
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not available on Windows")
+def test_a_bare_socket_mock_on_uvloop_fails_with_ebadf_as_documented() -> None:
+    # The README's documented limitation: uvloop only asks the mock for fileno(), which cannot
+    # tell who calls it, so its poller refuses the fake descriptor itself.
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> None:
+        with pytest.raises(OSError, match="Bad file descriptor") as caught:
+            await asyncio.open_connection(sock=SocketMock())
+        assert caught.value.errno == errno.EBADF
+
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(main())
     finally:
         loop.close()
 

@@ -40,12 +40,26 @@ __all__ = (
 # a real fd in the loop's maps (the issue asynctest #112 ran into with FileDescriptor(0)).
 _FIRST_FAKE_FD = 1 << 30
 
-_NO_TEST_SELECTOR = (
-    "{loop} cannot host fake file objects: its selector is not an aiotestkit_fakeio.TestSelector "
-    "(uvloop and the Proactor loop have none at all). Run the test on a loop built with one: "
-    "aiotestkit_fakeio.new_fakeio_loop(), asyncio.SelectorEventLoop(aiotestkit_fakeio."
-    "TestSelector()), or the loop of aiotestkit_testcase.TestCase"
+_NO_SELECTOR = (
+    "it has no Python selector (uvloop and the Proactor loop poll natively), so no "
+    "aiotestkit_fakeio.TestSelector can report fake readiness"
 )
+_NOT_A_TEST_SELECTOR = (
+    "its selector {selector!r} is not, and does not wrap, an aiotestkit_fakeio.TestSelector"
+)
+_USE_A_TEST_SELECTOR = (
+    "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop() (on 3.12+ also "
+    "asyncio.run(main(), loop_factory=aiotestkit_fakeio.new_fakeio_loop)) or "
+    "asyncio.SelectorEventLoop(aiotestkit_fakeio.TestSelector()); or, in an aiotestkit TestCase, "
+    "remove the loop_factory (or use_default_loop) that selects this loop: the default loop "
+    "hosts fake files"
+)
+
+
+def _loop_name(loop: object) -> str:
+    """The loop's class as module and qualified name, e.g. ``uvloop.Loop``."""
+    cls = type(loop)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class FileDescriptor(int):
@@ -298,6 +312,11 @@ class SocketMock(FileMock):
     To script a conversation without writing side effects, attach an
     ``aiotestkit_fakeio.FakePeer``.
 
+    Only a loop whose selector is (or wraps) a ``TestSelector`` can poll it. Other loops (uvloop,
+    Proactor, a plain selector loop) refuse its fake ``fileno()`` with ``OSError`` (``EBADF``);
+    the mock cannot tell the loop's poller from other callers of ``fileno()``, so only
+    ``FakePeer`` and ``set_read_ready``/``set_write_ready`` turn that into a ``TypeError``.
+
     The arguments are asynctest's, in its positional order (there is no ``spec`` first: the
     spec is ``socket.socket`` unless ``spec=`` or ``spec_set`` is given).
 
@@ -544,7 +563,7 @@ class TestSelector(selectors.BaseSelector):
 
 
 def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
-    selector = _compat.loop_selector(loop)
+    selector = outer = _compat.loop_selector(loop)
     seen = 0
     while selector is not None and seen < 32:
         if isinstance(selector, TestSelector):
@@ -554,7 +573,9 @@ def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
     if loop.is_closed():
         msg = f"{loop!r} is closed"
         raise RuntimeError(msg)
-    raise TypeError(_NO_TEST_SELECTOR.format(loop=type(loop).__qualname__))
+    reason = _NO_SELECTOR if outer is None else _NOT_A_TEST_SELECTOR.format(selector=outer)
+    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {_USE_A_TEST_SELECTOR}"
+    raise TypeError(msg)
 
 
 def _noop() -> None:
