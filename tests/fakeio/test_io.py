@@ -353,6 +353,29 @@ class TestFaults(FakeIOTestCase):
         assert data == b"an hour later"
         assert elapsed >= 3600
 
+    async def test_feed_takes_bytes_like_data_only(self) -> None:
+        peer = FakePeer()
+        with pytest.raises(
+            TypeError, match=r"^feed\(\) takes bytes-like data, got str; encode it first"
+        ):
+            peer.feed("text")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"feed\(\) takes bytes-like data .*got 5"):
+            peer.feed(5)  # type: ignore[arg-type]  # bytes(5) would be five zero bytes
+        with pytest.raises(TypeError, match=r"feed_datagram\(\) takes bytes-like data, got str"):
+            peer.feed_datagram("text")  # type: ignore[arg-type]
+        with pytest.raises(
+            TypeError, match=r"chunks must be None, an int or an iterable of ints, got 2\.5"
+        ):
+            peer.feed(b"x", chunks=2.5)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="chunk sizes must be ints, got 'a'"):
+            peer.feed(b"x", chunks="ab")  # type: ignore[arg-type]
+        data = bytearray(b"abc")
+        peer.feed(data)
+        peer.feed(memoryview(b"xdef")[1:])
+        data[:] = b"zzz"  # fed data is copied at once
+        assert peer.socket.recv(10) == b"abc"
+        assert peer.socket.recv(10) == b"def"
+
     async def test_latency_is_validated_at_construction_and_assignment(self) -> None:
         for wrong in (-1, float("nan"), float("inf"), -0.5):
             with pytest.raises(ValueError, match=rf"latency must be a finite number .*got {wrong}"):

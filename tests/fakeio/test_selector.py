@@ -45,6 +45,13 @@ class TestFileDescriptor(unittest.TestCase):
         with pytest.raises(ValueError, match="got 3"):
             FileDescriptor(3)
 
+    def test_a_value_that_is_not_an_int_is_refused(self) -> None:
+        for wrong in ("x", 1.5e9):
+            with pytest.raises(
+                TypeError, match=rf"FileDescriptor\(\) takes an int .*got {wrong!r}"
+            ):
+                FileDescriptor(wrong)  # type: ignore[arg-type]
+
     def test_fd_and_isfilemock(self) -> None:
         mock = FileMock()
         assert isinstance(mock.fileno(), FileDescriptor)
@@ -246,6 +253,42 @@ class TestReadiness(FakeIOTestCase):
         thread.join()
         self.loop.remove_reader(mock)
 
+    async def test_what_set_read_ready_refuses(self) -> None:
+        for function in (set_read_ready, set_write_ready):
+            with pytest.raises(
+                TypeError, match=rf"{function.__name__}\(\) takes a file mock.*got 'x'"
+            ):
+                function("x", self.loop)
+            with pytest.raises(TypeError, match=r"returned 'x', not an int"):
+                function(unittest.mock.Mock(**{"fileno.return_value": "x"}), self.loop)
+            closed = socket.socket()
+            closed.close()
+            with pytest.raises(ValueError, match=r"invalid file descriptor -1 \(closed\?\)"):
+                function(closed, self.loop)
+            with (
+                io.BytesIO() as buffer,
+                pytest.raises(ValueError, match="no usable file descriptor"),
+            ):
+                function(buffer, self.loop)
+
+    async def test_a_real_unregistered_socket_is_a_no_op(self) -> None:
+        # asynctest's semantics for real files: delivered to a registered callback at the next
+        # poll, dropped otherwise (the OS reuses real fd numbers).
+        a, b = socket.socketpair()
+        try:
+            set_read_ready(a, self.loop)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            fired = asyncio.Event()
+            self.loop.add_reader(a, fired.set)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            assert not fired.is_set()  # the event was not kept for a later reader
+            self.loop.remove_reader(a)
+        finally:
+            a.close()
+            b.close()
+
     async def test_set_read_ready_on_a_real_registered_socket(self) -> None:
         a, b = socket.socketpair()
         try:
@@ -287,6 +330,15 @@ def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
             FakePeer(loop=loop)
     finally:
         loop.close()
+
+
+def test_no_running_loop_suggests_passing_one() -> None:
+    for function in (set_read_ready, set_write_ready):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"no running event loop.*pass the loop: {function.__name__}\(fileobj, loop\)",
+        ):
+            function(FileMock())
 
 
 def test_a_closed_loop_is_reported() -> None:

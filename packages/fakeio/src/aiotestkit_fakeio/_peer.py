@@ -25,12 +25,31 @@ from ._selector import SocketMock, _find_test_selector, _register_poller
 __all__ = ("FakePeer",)
 
 Address = Any
+# What feed() and feed_datagram() take (any object with the buffer protocol works at run time).
+BytesLike = bytes | bytearray | memoryview
+
+
+def _bytes_like(function: str, data: object) -> bytes:
+    """A copy of bytes-like ``data``; refuse ``str`` and ``int`` (``bytes(5)`` is 5 zero bytes)."""
+    if isinstance(data, str):
+        msg = f"{function}() takes bytes-like data, got str; encode it first: {data!r:.40}"
+        raise TypeError(msg)
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        msg = f"{function}() takes bytes-like data (bytes, bytearray, memoryview), got {data!r:.40}"
+        raise TypeError(msg) from None
+    with view:
+        return view.tobytes()
 
 
 def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
     """Cut ``data`` into pieces: one piece, pieces of ``chunks`` bytes, or the given sizes."""
     if chunks is None:
         return [data] if data else []
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, Iterable)):
+        msg = f"chunks must be None, an int or an iterable of ints, got {chunks!r}"
+        raise TypeError(msg)
     if isinstance(chunks, int):
         if chunks <= 0:
             msg = f"chunks must be > 0, got {chunks!r}"
@@ -38,6 +57,9 @@ def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
         return [data[i : i + chunks] for i in range(0, len(data), chunks)]
     pieces, start = [], 0
     for size in chunks:
+        if isinstance(size, bool) or not isinstance(size, int):
+            msg = f"chunk sizes must be ints, got {size!r}"
+            raise TypeError(msg)
         if size <= 0:
             msg = f"chunk sizes must be > 0, got {size!r}"
             raise ValueError(msg)
@@ -409,7 +431,7 @@ class FakePeer:
 
     def feed(
         self,
-        data: bytes,
+        data: BytesLike,
         *,
         chunks: int | Iterable[int] | None = None,
         delay: float | None = None,
@@ -417,17 +439,18 @@ class FakePeer:
         """Send ``data`` to the code: each ``recv`` returns at most one piece.
 
         Args:
-            data: the bytes (plaintext under TLS).
+            data: the bytes (plaintext under TLS): any bytes-like object, copied at once.
             chunks: ``None`` for one piece, an int for pieces of that size, or a list of sizes
                 (the rest, if any, is a last piece). Under TLS each piece is one TLS record.
             delay: loop seconds before delivery (default: ``latency``); a finite number >= 0.
                 Delivery never overtakes what was scripted before.
 
         Raises:
-            TypeError: ``delay`` is not a number.
+            TypeError: ``data`` is not bytes-like (a ``str``: encode it first), or ``delay``
+                is not a number, or ``chunks`` is not None, an int or ints.
             ValueError: ``delay`` is negative, infinite or NaN; or a chunk size is below 1.
         """
-        pieces = _split(bytes(data), chunks)
+        pieces = _split(_bytes_like("feed", data), chunks)
 
         def deliver() -> None:
             if self._tls is None:
@@ -442,14 +465,15 @@ class FakePeer:
         self._schedule(deliver, delay)
 
     def feed_datagram(
-        self, data: bytes, address: Address = None, *, delay: float | None = None
+        self, data: BytesLike, address: Address = None, *, delay: float | None = None
     ) -> None:
         """Send one datagram to the code (datagram sockets); ``address`` defaults to ours.
 
         ``delay`` is as for ``feed``.
         """
+        payload = _bytes_like("feed_datagram", data)
         source = self.address if address is None else address
-        self._schedule(lambda: self._incoming_datagrams.append((bytes(data), source)), delay)
+        self._schedule(lambda: self._incoming_datagrams.append((payload, source)), delay)
 
     def close(self, *, delay: float | None = None) -> None:
         """End the stream (EOF) after what was fed; under TLS, send close_notify first.

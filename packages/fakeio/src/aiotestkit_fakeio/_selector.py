@@ -10,6 +10,7 @@ map (asynctest master's fix for its issue #128).
 from __future__ import annotations
 
 import asyncio
+import operator
 import selectors
 import socket
 import ssl
@@ -70,6 +71,7 @@ class FileDescriptor(int):
     above the highest one seen, so two fake files never share a descriptor (as in asynctest).
 
     Raises:
+        TypeError: an explicit value that is not an int.
         ValueError: an explicit value below ``1 << 30``.
     """
 
@@ -77,6 +79,15 @@ class FileDescriptor(int):
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __new__(cls, value: int | None = None) -> FileDescriptor:
+        if value is not None:
+            try:
+                value = operator.index(value)
+            except TypeError:
+                msg = (
+                    f"FileDescriptor() takes an int (a fake fd >= {_FIRST_FAKE_FD}), or nothing "
+                    f"for the next free one, got {value!r}"
+                )
+                raise TypeError(msg) from None
         if value is not None and value < _FIRST_FAKE_FD:
             msg = (
                 f"fake file descriptors start at {_FIRST_FAKE_FD} so they never collide with "
@@ -552,8 +563,10 @@ class TestSelector(selectors.BaseSelector):
                 if delivered:
                     keys[number] = key
                     masks[number] = masks.get(number, 0) | delivered
-            if wanted & ~delivered:
-                # Not registered (yet) for that event: keep it until someone listens.
+            if wanted & ~delivered and number >= _FIRST_FAKE_FD:
+                # A fake file not registered (yet) for that event: keep it until someone
+                # listens. A real one is dropped, as in asynctest: the OS reuses real fd
+                # numbers, so a kept event could reach a file opened later.
                 leftover[number] = wanted & ~delivered
         if leftover:
             with self._lock:
@@ -582,9 +595,44 @@ def _noop() -> None:
     """Wake the loop: a callback from call_soon_threadsafe ends a blocking select()."""
 
 
-def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int) -> None:
+def _check_ready_target(function: str, fileobj: Any) -> None:
+    """Refuse what cannot name a file: no ``fileno()``, a non-int one, a closed file."""
+    if isinstance(fileobj, int):
+        number = fileobj
+    else:
+        fileno = getattr(fileobj, "fileno", None)
+        if fileno is None:
+            msg = (
+                f"{function}() takes a file mock, a FileDescriptor, or a file object registered "
+                f"with the loop (something with fileno()), got {fileobj!r}"
+            )
+            raise TypeError(msg)
+        try:
+            number = fileno()
+        except (OSError, ValueError) as exc:
+            msg = f"{function}(): {fileobj!r} has no usable file descriptor (closed?): {exc}"
+            raise ValueError(msg) from exc
+        if not isinstance(number, int):
+            msg = f"{function}(): {fileobj!r}.fileno() returned {number!r}, not an int"
+            raise TypeError(msg)
+    if number < 0:
+        msg = f"{function}(): {fileobj!r} has the invalid file descriptor {number} (closed?)"
+        raise ValueError(msg)
+
+
+def _set_ready(
+    function: str, fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int
+) -> None:
+    _check_ready_target(function, fileobj)
     if loop is None:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            msg = (
+                f"{function}() found no running event loop: call it from the loop's thread "
+                f"while the loop runs, or pass the loop: {function}(fileobj, loop)"
+            )
+            raise RuntimeError(msg) from None
     _find_test_selector(loop)._mark_ready(fileobj, events)
     loop.call_soon_threadsafe(_noop)
 
@@ -592,31 +640,43 @@ def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int
 def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` readable once: its reader callback runs at the next poll.
 
-    Readiness set before a reader is registered stays pending until one is. Safe to call from
-    any thread.
+    For a fake file object, readiness set before a reader is registered stays pending until one
+    is. For a real file object (asynctest's semantics) it is delivered at the next poll if a
+    reader is registered for it then, and dropped otherwise: real descriptor numbers are reused,
+    so a kept event could reach another file. Safe to call from any thread.
 
     Args:
-        fileobj: a fake file object (or a real one registered with the loop).
+        fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
+            registered with the loop.
         loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
 
     Raises:
-        TypeError: the loop cannot host fake file objects (uvloop, Proactor, a selector loop
-            without a TestSelector).
+        TypeError: ``fileobj`` has no ``fileno()``; or the loop cannot host fake file objects
+            (uvloop, Proactor, a selector loop without a TestSelector).
+        ValueError: ``fileobj`` is closed (its ``fileno()`` fails or is negative).
+        RuntimeError: no ``loop`` was given and none is running in this thread; or the loop is
+            closed.
     """
-    _set_ready(fileobj, loop, selectors.EVENT_READ)
+    _set_ready("set_read_ready", fileobj, loop, selectors.EVENT_READ)
 
 
 def set_write_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` writable once: its writer callback runs at the next poll.
 
+    Pending readiness is kept as for ``set_read_ready``.
+
     Args:
-        fileobj: a fake file object (or a real one registered with the loop).
+        fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
+            registered with the loop.
         loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
 
     Raises:
-        TypeError: the loop cannot host fake file objects.
+        TypeError: ``fileobj`` has no ``fileno()``; or the loop cannot host fake file objects.
+        ValueError: ``fileobj`` is closed.
+        RuntimeError: no ``loop`` was given and none is running in this thread; or the loop is
+            closed.
     """
-    _set_ready(fileobj, loop, selectors.EVENT_WRITE)
+    _set_ready("set_write_ready", fileobj, loop, selectors.EVENT_WRITE)
 
 
 def new_fakeio_loop() -> asyncio.SelectorEventLoop:
