@@ -238,6 +238,27 @@ class TestFaults(FakeIOTestCase):
         assert len(sizes) >= 4
         await close(writer)
 
+    async def test_send_limit_is_validated(self) -> None:
+        peer = FakePeer()
+        assert peer.send_limit is None
+        # 0 would leave the socket writable but taking nothing: the loop would retry forever.
+        with pytest.raises(
+            ValueError, match=r"send_limit must be >= 1 or None, got 0; use congest"
+        ):
+            peer.send_limit = 0
+        with pytest.raises(ValueError, match="got -2"):
+            peer.send_limit = -2
+        for wrong in ("3", 2.5, True):
+            with pytest.raises(
+                TypeError, match=rf"send_limit must be an int >= 1 or None, got {wrong!r}"
+            ):
+                peer.send_limit = wrong  # type: ignore[assignment]
+        assert peer.send_limit is None  # a refused value changes nothing
+        peer.send_limit = 1
+        assert peer.send_limit == 1
+        peer.send_limit = None
+        assert peer.send_limit is None
+
     async def test_congestion_makes_drain_wait(self) -> None:
         peer = FakePeer()
         _reader, writer = await asyncio.open_connection(sock=peer.socket)
@@ -332,12 +353,62 @@ class TestFaults(FakeIOTestCase):
         assert data == b"an hour later"
         assert elapsed >= 3600
 
+    async def test_feed_takes_bytes_like_data_only(self) -> None:
+        peer = FakePeer()
+        with pytest.raises(
+            TypeError, match=r"^feed\(\) takes bytes-like data, got str; encode it first"
+        ):
+            peer.feed("text")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"feed\(\) takes bytes-like data .*got 5"):
+            peer.feed(5)  # type: ignore[arg-type]  # bytes(5) would be five zero bytes
+        with pytest.raises(TypeError, match=r"feed_datagram\(\) takes bytes-like data, got str"):
+            peer.feed_datagram("text")  # type: ignore[arg-type]
+        with pytest.raises(
+            TypeError, match=r"chunks must be None, an int or an iterable of ints, got 2\.5"
+        ):
+            peer.feed(b"x", chunks=2.5)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="chunk sizes must be ints, got 'a'"):
+            peer.feed(b"x", chunks="ab")  # type: ignore[arg-type]
+        data = bytearray(b"abc")
+        peer.feed(data)
+        peer.feed(memoryview(b"xdef")[1:])
+        data[:] = b"zzz"  # fed data is copied at once
+        assert peer.socket.recv(10) == b"abc"
+        assert peer.socket.recv(10) == b"def"
+
+    async def test_latency_is_validated_at_construction_and_assignment(self) -> None:
+        for wrong in (-1, float("nan"), float("inf"), -0.5):
+            with pytest.raises(ValueError, match=rf"latency must be a finite number .*got {wrong}"):
+                FakePeer(latency=wrong)
+        for bad_type in ("x", None, True):
+            with pytest.raises(TypeError, match=rf"latency must be a number .*got {bad_type!r}"):
+                FakePeer(latency=bad_type)  # type: ignore[arg-type]
+        peer = FakePeer(latency=1)
+        assert peer.latency == 1.0
+        with pytest.raises(ValueError, match=r"latency must be .* got nan"):
+            peer.latency = float("nan")
+        assert peer.latency == 1.0  # a refused value changes nothing
+        peer.latency = 0
+        peer.feed(b"now")
+        assert peer.socket.recv(10) == b"now"
+
     async def test_bad_arguments(self) -> None:
         peer = FakePeer()
         with pytest.raises(ValueError, match="chunks must be > 0"):
             peer.feed(b"x", chunks=0)
-        with pytest.raises(ValueError, match="delay must be >= 0"):
-            peer.feed(b"x", delay=-1)
+        for wrong in (-1, float("nan"), float("inf")):
+            with pytest.raises(ValueError, match=r"delay must be a finite number .* >= 0, got"):
+                peer.feed(b"x", delay=wrong)
+            with pytest.raises(ValueError, match="delay must be"):
+                peer.close(delay=wrong)
+            with pytest.raises(ValueError, match="duration must be"):
+                peer.congest(wrong)
+        with pytest.raises(TypeError, match=r"delay must be a number of loop seconds.*got 'x'"):
+            peer.reset(delay="x")  # type: ignore[arg-type]
+        assert not peer.socket.recv.call_count
+        with pytest.raises(BlockingIOError):  # nothing refused was scripted, no congestion
+            peer.socket.recv(10)
+        assert peer.socket.send(b"ok") == 2
         peer.feed(b"abcdef", chunks=[1, 2])
         assert [peer.socket.recv(10) for _ in range(3)] == [b"a", b"bc", b"def"]
 

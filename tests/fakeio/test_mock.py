@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import unittest.mock
 import warnings
@@ -76,6 +77,32 @@ class TestCoroutineMock:
         coro = mock()
         assert inspect.iscoroutine(coro)
         assert isinstance(run(coro), unittest.mock.MagicMock)
+
+    def test_an_unawaited_call_is_reported_with_the_mock_s_name(self) -> None:
+        fetch = CoroutineMock(name="fetch")
+        client = MagicMock(spec=Client)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fetch("url")  # never awaited
+            client.fetch("/")
+            gc.collect()
+        assert [str(w.message) for w in caught if w.category is RuntimeWarning] == [
+            f"coroutine '{fetch!r}()' was never awaited",
+            f"coroutine '{client.fetch!r}()' was never awaited",
+        ]
+        assert "name='fetch'" in repr(fetch)
+        assert "name='mock.fetch'" in repr(client.fetch)
+
+    def test_a_task_running_the_mock_names_it(self) -> None:
+        fetch = CoroutineMock(name="fetch")
+
+        async def main() -> str:
+            task = asyncio.ensure_future(fetch())
+            shown = repr(task)
+            await task
+            return shown
+
+        assert f"coro=<{fetch!r}()" in run(main())
 
     def test_call_is_recorded_at_call_time_and_await_when_done(self) -> None:
         mock = CoroutineMock(return_value=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import io
 import selectors
@@ -43,6 +44,13 @@ class TestFileDescriptor(unittest.TestCase):
     def test_a_small_explicit_value_is_refused(self) -> None:
         with pytest.raises(ValueError, match="got 3"):
             FileDescriptor(3)
+
+    def test_a_value_that_is_not_an_int_is_refused(self) -> None:
+        for wrong in ("x", 1.5e9):
+            with pytest.raises(
+                TypeError, match=rf"FileDescriptor\(\) takes an int .*got {wrong!r}"
+            ):
+                FileDescriptor(wrong)  # type: ignore[arg-type]
 
     def test_fd_and_isfilemock(self) -> None:
         mock = FileMock()
@@ -245,6 +253,42 @@ class TestReadiness(FakeIOTestCase):
         thread.join()
         self.loop.remove_reader(mock)
 
+    async def test_what_set_read_ready_refuses(self) -> None:
+        for function in (set_read_ready, set_write_ready):
+            with pytest.raises(
+                TypeError, match=rf"{function.__name__}\(\) takes a file mock.*got 'x'"
+            ):
+                function("x", self.loop)
+            with pytest.raises(TypeError, match=r"returned 'x', not an int"):
+                function(unittest.mock.Mock(**{"fileno.return_value": "x"}), self.loop)
+            closed = socket.socket()
+            closed.close()
+            with pytest.raises(ValueError, match=r"invalid file descriptor -1 \(closed\?\)"):
+                function(closed, self.loop)
+            with (
+                io.BytesIO() as buffer,
+                pytest.raises(ValueError, match="no usable file descriptor"),
+            ):
+                function(buffer, self.loop)
+
+    async def test_a_real_unregistered_socket_is_a_no_op(self) -> None:
+        # asynctest's semantics for real files: delivered to a registered callback at the next
+        # poll, dropped otherwise (the OS reuses real fd numbers).
+        a, b = socket.socketpair()
+        try:
+            set_read_ready(a, self.loop)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            fired = asyncio.Event()
+            self.loop.add_reader(a, fired.set)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            assert not fired.is_set()  # the event was not kept for a later reader
+            self.loop.remove_reader(a)
+        finally:
+            a.close()
+            b.close()
+
     async def test_set_read_ready_on_a_real_registered_socket(self) -> None:
         a, b = socket.socketpair()
         try:
@@ -260,11 +304,17 @@ class TestReadiness(FakeIOTestCase):
 
 def test_a_plain_selector_loop_is_refused() -> None:
     loop = asyncio.SelectorEventLoop()
+    name = f"{type(loop).__module__}.{type(loop).__qualname__}"
     try:
-        with pytest.raises(TypeError, match=r"SelectorEventLoop.*new_fakeio_loop"):
+        with pytest.raises(TypeError) as caught:
             set_read_ready(FileMock(), loop)
     finally:
         loop.close()
+    message = str(caught.value)
+    assert message.startswith(f"{name} cannot host fake file objects: its selector <selectors.")
+    assert "is not, and does not wrap, an aiotestkit_fakeio.TestSelector" in message
+    assert "aiotestkit_fakeio.new_fakeio_loop()" in message
+    assert "in an aiotestkit TestCase, remove the loop_factory" in message
 
 
 def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
@@ -282,6 +332,15 @@ def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
         loop.close()
 
 
+def test_no_running_loop_suggests_passing_one() -> None:
+    for function in (set_read_ready, set_write_ready):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"no running event loop.*pass the loop: {function.__name__}\(fileobj, loop\)",
+        ):
+            function(FileMock())
+
+
 def test_a_closed_loop_is_reported() -> None:
     loop = new_fakeio_loop()
     loop.close()
@@ -294,11 +353,34 @@ def test_uvloop_is_refused() -> None:
     uvloop = pytest.importorskip("uvloop")
     loop = uvloop.new_event_loop()
     try:
-        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+        refused = (
+            r"^uvloop\.Loop cannot host fake file objects: it has no Python selector .*"
+            r"Build the loop with a TestSelector: aiotestkit_fakeio\.new_fakeio_loop\(\).*"
+            r"in an aiotestkit TestCase, remove the loop_factory"
+        )
+        with pytest.raises(TypeError, match=refused):
             set_read_ready(FileMock(), loop)
         # Not an OSError (EBADF) from uvloop's own poller when the transport starts.
-        with pytest.raises(TypeError, match=r"Loop cannot host fake file objects.*TestSelector"):
+        with pytest.raises(TypeError, match=refused):
             FakePeer(loop=loop)
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not available on Windows")
+def test_a_bare_socket_mock_on_uvloop_fails_with_ebadf_as_documented() -> None:
+    # The README's documented limitation: uvloop only asks the mock for fileno(), which cannot
+    # tell who calls it, so its poller refuses the fake descriptor itself.
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> None:
+        with pytest.raises(OSError, match="Bad file descriptor") as caught:
+            await asyncio.open_connection(sock=SocketMock())
+        assert caught.value.errno == errno.EBADF
+
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(main())
     finally:
         loop.close()
 

@@ -13,7 +13,7 @@ import inspect
 import types
 import unittest.mock
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from . import _compat
 
@@ -330,7 +330,16 @@ class CoroutineMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.AsyncMock):
                 result = self.return_value
             else:
                 result = wrapped(*args, **kwargs)
-        return self._await_outcome(call, error, result)
+        # An async def method returns a native coroutine, whose names are writable.
+        coroutine = cast(
+            "types.CoroutineType[Any, Any, Any]", self._await_outcome(call, error, result)
+        )
+        # Name the coroutine after the mock: Python's "coroutine '...' was never awaited"
+        # warning, and the repr of a task running it, show __qualname__, which would otherwise
+        # be "CoroutineMock._await_outcome" for every mock.
+        label = f"{self!r}()"
+        coroutine.__name__ = coroutine.__qualname__ = label
+        return coroutine
 
     async def _await_outcome(self, call: Any, error: Any, result: Any) -> Any:
         try:

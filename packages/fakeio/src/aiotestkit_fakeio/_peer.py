@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
+import numbers
 import selectors
 import socket
 import ssl as _ssl
@@ -23,12 +25,31 @@ from ._selector import SocketMock, _find_test_selector, _register_poller
 __all__ = ("FakePeer",)
 
 Address = Any
+# What feed() and feed_datagram() take (any object with the buffer protocol works at run time).
+BytesLike = bytes | bytearray | memoryview
+
+
+def _bytes_like(function: str, data: object) -> bytes:
+    """A copy of bytes-like ``data``; refuse ``str`` and ``int`` (``bytes(5)`` is 5 zero bytes)."""
+    if isinstance(data, str):
+        msg = f"{function}() takes bytes-like data, got str; encode it first: {data!r:.40}"
+        raise TypeError(msg)
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        msg = f"{function}() takes bytes-like data (bytes, bytearray, memoryview), got {data!r:.40}"
+        raise TypeError(msg) from None
+    with view:
+        return view.tobytes()
 
 
 def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
     """Cut ``data`` into pieces: one piece, pieces of ``chunks`` bytes, or the given sizes."""
     if chunks is None:
         return [data] if data else []
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, Iterable)):
+        msg = f"chunks must be None, an int or an iterable of ints, got {chunks!r}"
+        raise TypeError(msg)
     if isinstance(chunks, int):
         if chunks <= 0:
             msg = f"chunks must be > 0, got {chunks!r}"
@@ -36,6 +57,9 @@ def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
         return [data[i : i + chunks] for i in range(0, len(data), chunks)]
     pieces, start = [], 0
     for size in chunks:
+        if isinstance(size, bool) or not isinstance(size, int):
+            msg = f"chunk sizes must be ints, got {size!r}"
+            raise TypeError(msg)
         if size <= 0:
             msg = f"chunk sizes must be > 0, got {size!r}"
             raise ValueError(msg)
@@ -44,6 +68,18 @@ def _split(data: bytes, chunks: int | Iterable[int] | None) -> list[bytes]:
     if start < len(data):
         pieces.append(data[start:])
     return [piece for piece in pieces if piece]
+
+
+def _seconds(name: str, value: object) -> float:
+    """Check a delay in loop seconds: a finite real number >= 0 (NaN would never fire)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a number of loop seconds (an int or float >= 0), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        msg = f"{name} must be a finite number of loop seconds >= 0, got {value!r}"
+        raise ValueError(msg)
+    return seconds
 
 
 class FakePeer:
@@ -73,13 +109,16 @@ class FakePeer:
         ssl: a server-side ``ssl.SSLContext``: the peer then speaks TLS. ``feed``/``received``/
             ``read`` deal in plaintext, and the code connects with
             ``open_connection(sock=peer.socket, ssl=client_context, server_hostname=...)``.
-        latency: default delay, in loop seconds, of everything the peer delivers.
+        latency: default delay, in loop seconds (a finite number >= 0), of everything the peer
+            delivers.
         loop: the loop whose clock delays follow; the running loop if None.
         address: the peer's address, as ``getpeername()`` and ``recvfrom()`` report it.
 
     Raises:
         TypeError: the loop (``loop``, or the running one) cannot host fake file objects: its
-            selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop).
+            selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop); or
+            ``latency`` is not a number.
+        ValueError: ``latency`` is negative, infinite or NaN.
     """
 
     def __init__(
@@ -93,10 +132,8 @@ class FakePeer:
     ) -> None:
         self.socket: SocketMock = sock if sock is not None else SocketMock()
         """The socket mock the code under test uses."""
-        self.latency = latency
-        """Default delay (loop seconds) of ``feed``, ``close`` and ``reset``."""
-        self.send_limit: int | None = None
-        """At most this many bytes are accepted by each ``send``/``sendmsg`` (short writes)."""
+        self._latency = _seconds("latency", latency)
+        self._send_limit: int | None = None
         self.address = address
         self.datagrams: list[tuple[bytes, Address]] = []
         """Datagrams the code sent, with the address they were sent to (None if connected)."""
@@ -131,6 +168,47 @@ class FakePeer:
             self._tls = ssl.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         self._install()
         _register_poller(self.socket.fileno(), self)
+
+    @property
+    def latency(self) -> float:
+        """Default delay (loop seconds) of ``feed``, ``feed_datagram``, ``close`` and ``reset``.
+
+        Raises:
+            TypeError: the value is not a number.
+            ValueError: the value is negative, infinite or NaN.
+        """
+        return self._latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._latency = _seconds("latency", value)
+
+    @property
+    def send_limit(self) -> int | None:
+        """At most this many bytes are accepted by each ``send``/``sendmsg`` (short writes).
+
+        None (the default) accepts everything. To make ``send`` accept nothing, congest the
+        peer instead: a socket that is writable but takes no bytes would make the loop retry
+        forever.
+
+        Raises:
+            TypeError: the value is not an int or None.
+            ValueError: the value is below 1.
+        """
+        return self._send_limit
+
+    @send_limit.setter
+    def send_limit(self, value: int | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                msg = f"send_limit must be an int >= 1 or None, got {value!r}"
+                raise TypeError(msg)
+            if value < 1:
+                msg = (
+                    f"send_limit must be >= 1 or None, got {value!r}; use congest() to block sends"
+                )
+                raise ValueError(msg)
+        self._send_limit = value
 
     def __repr__(self) -> str:
         state = "reset" if self._error else "closed" if self._eof else "open"
@@ -227,8 +305,8 @@ class FakePeer:
         if self._datagram:
             self.datagrams.append((payload, None))
             return len(payload)
-        if self.send_limit is not None:
-            payload = payload[: self.send_limit]
+        if self._send_limit is not None:
+            payload = payload[: self._send_limit]
         self._accept(payload)
         return len(payload)
 
@@ -329,10 +407,7 @@ class FakePeer:
         return self._loop
 
     def _schedule(self, action: Callable[[], None], delay: float | None) -> None:
-        delay = self.latency if delay is None else delay
-        if delay < 0:
-            msg = f"delay must be >= 0, got {delay!r}"
-            raise ValueError(msg)
+        delay = self._latency if delay is None else _seconds("delay", delay)
         if delay == 0 and not self._actions:
             action()
             return
@@ -356,7 +431,7 @@ class FakePeer:
 
     def feed(
         self,
-        data: bytes,
+        data: BytesLike,
         *,
         chunks: int | Iterable[int] | None = None,
         delay: float | None = None,
@@ -364,12 +439,18 @@ class FakePeer:
         """Send ``data`` to the code: each ``recv`` returns at most one piece.
 
         Args:
-            data: the bytes (plaintext under TLS).
+            data: the bytes (plaintext under TLS): any bytes-like object, copied at once.
             chunks: ``None`` for one piece, an int for pieces of that size, or a list of sizes
                 (the rest, if any, is a last piece). Under TLS each piece is one TLS record.
-            delay: loop seconds before delivery (default: ``latency``).
+            delay: loop seconds before delivery (default: ``latency``); a finite number >= 0.
+                Delivery never overtakes what was scripted before.
+
+        Raises:
+            TypeError: ``data`` is not bytes-like (a ``str``: encode it first), or ``delay``
+                is not a number, or ``chunks`` is not None, an int or ints.
+            ValueError: ``delay`` is negative, infinite or NaN; or a chunk size is below 1.
         """
-        pieces = _split(bytes(data), chunks)
+        pieces = _split(_bytes_like("feed", data), chunks)
 
         def deliver() -> None:
             if self._tls is None:
@@ -384,14 +465,21 @@ class FakePeer:
         self._schedule(deliver, delay)
 
     def feed_datagram(
-        self, data: bytes, address: Address = None, *, delay: float | None = None
+        self, data: BytesLike, address: Address = None, *, delay: float | None = None
     ) -> None:
-        """Send one datagram to the code (datagram sockets); ``address`` defaults to ours."""
+        """Send one datagram to the code (datagram sockets); ``address`` defaults to ours.
+
+        ``delay`` is as for ``feed``.
+        """
+        payload = _bytes_like("feed_datagram", data)
         source = self.address if address is None else address
-        self._schedule(lambda: self._incoming_datagrams.append((bytes(data), source)), delay)
+        self._schedule(lambda: self._incoming_datagrams.append((payload, source)), delay)
 
     def close(self, *, delay: float | None = None) -> None:
-        """End the stream (EOF) after what was fed; under TLS, send close_notify first."""
+        """End the stream (EOF) after what was fed; under TLS, send close_notify first.
+
+        ``delay`` is as for ``feed``.
+        """
 
         def deliver() -> None:
             if self._tls is not None and self._handshaken:
@@ -406,7 +494,10 @@ class FakePeer:
     feed_eof = close
 
     def reset(self, *, delay: float | None = None) -> None:
-        """Reset the connection: the next ``recv``/``send`` raises ``ConnectionResetError``."""
+        """Reset the connection: the next ``recv``/``send`` raises ``ConnectionResetError``.
+
+        ``delay`` is as for ``feed``.
+        """
 
         def deliver() -> None:
             self._error = ConnectionResetError(104, "Connection reset by peer")
@@ -418,7 +509,13 @@ class FakePeer:
 
         Args:
             duration: if given, relieve the congestion after this many loop seconds.
+
+        Raises:
+            TypeError: ``duration`` is not a number or None.
+            ValueError: ``duration`` is negative, infinite or NaN.
         """
+        if duration is not None:
+            duration = _seconds("duration", duration)
         self._congested = True
         if duration is not None:
             self._get_loop().call_later(duration, self.relieve)

@@ -10,6 +10,7 @@ map (asynctest master's fix for its issue #128).
 from __future__ import annotations
 
 import asyncio
+import operator
 import selectors
 import socket
 import ssl
@@ -40,12 +41,26 @@ __all__ = (
 # a real fd in the loop's maps (the issue asynctest #112 ran into with FileDescriptor(0)).
 _FIRST_FAKE_FD = 1 << 30
 
-_NO_TEST_SELECTOR = (
-    "{loop} cannot host fake file objects: its selector is not an aiotestkit_fakeio.TestSelector "
-    "(uvloop and the Proactor loop have none at all). Run the test on a loop built with one: "
-    "aiotestkit_fakeio.new_fakeio_loop(), asyncio.SelectorEventLoop(aiotestkit_fakeio."
-    "TestSelector()), or the loop of aiotestkit_testcase.TestCase"
+_NO_SELECTOR = (
+    "it has no Python selector (uvloop and the Proactor loop poll natively), so no "
+    "aiotestkit_fakeio.TestSelector can report fake readiness"
 )
+_NOT_A_TEST_SELECTOR = (
+    "its selector {selector!r} is not, and does not wrap, an aiotestkit_fakeio.TestSelector"
+)
+_USE_A_TEST_SELECTOR = (
+    "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop() (on 3.12+ also "
+    "asyncio.run(main(), loop_factory=aiotestkit_fakeio.new_fakeio_loop)) or "
+    "asyncio.SelectorEventLoop(aiotestkit_fakeio.TestSelector()); or, in an aiotestkit TestCase, "
+    "remove the loop_factory (or use_default_loop) that selects this loop: the default loop "
+    "hosts fake files"
+)
+
+
+def _loop_name(loop: object) -> str:
+    """The loop's class as module and qualified name, e.g. ``uvloop.Loop``."""
+    cls = type(loop)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class FileDescriptor(int):
@@ -56,6 +71,7 @@ class FileDescriptor(int):
     above the highest one seen, so two fake files never share a descriptor (as in asynctest).
 
     Raises:
+        TypeError: an explicit value that is not an int.
         ValueError: an explicit value below ``1 << 30``.
     """
 
@@ -63,6 +79,15 @@ class FileDescriptor(int):
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __new__(cls, value: int | None = None) -> FileDescriptor:
+        if value is not None:
+            try:
+                value = operator.index(value)
+            except TypeError:
+                msg = (
+                    f"FileDescriptor() takes an int (a fake fd >= {_FIRST_FAKE_FD}), or nothing "
+                    f"for the next free one, got {value!r}"
+                )
+                raise TypeError(msg) from None
         if value is not None and value < _FIRST_FAKE_FD:
             msg = (
                 f"fake file descriptors start at {_FIRST_FAKE_FD} so they never collide with "
@@ -297,6 +322,11 @@ class SocketMock(FileMock):
 
     To script a conversation without writing side effects, attach an
     ``aiotestkit_fakeio.FakePeer``.
+
+    Only a loop whose selector is (or wraps) a ``TestSelector`` can poll it. Other loops (uvloop,
+    Proactor, a plain selector loop) refuse its fake ``fileno()`` with ``OSError`` (``EBADF``);
+    the mock cannot tell the loop's poller from other callers of ``fileno()``, so only
+    ``FakePeer`` and ``set_read_ready``/``set_write_ready`` turn that into a ``TypeError``.
 
     The arguments are asynctest's, in its positional order (there is no ``spec`` first: the
     spec is ``socket.socket`` unless ``spec=`` or ``spec_set`` is given).
@@ -533,8 +563,10 @@ class TestSelector(selectors.BaseSelector):
                 if delivered:
                     keys[number] = key
                     masks[number] = masks.get(number, 0) | delivered
-            if wanted & ~delivered:
-                # Not registered (yet) for that event: keep it until someone listens.
+            if wanted & ~delivered and number >= _FIRST_FAKE_FD:
+                # A fake file not registered (yet) for that event: keep it until someone
+                # listens. A real one is dropped, as in asynctest: the OS reuses real fd
+                # numbers, so a kept event could reach a file opened later.
                 leftover[number] = wanted & ~delivered
         if leftover:
             with self._lock:
@@ -544,7 +576,7 @@ class TestSelector(selectors.BaseSelector):
 
 
 def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
-    selector = _compat.loop_selector(loop)
+    selector = outer = _compat.loop_selector(loop)
     seen = 0
     while selector is not None and seen < 32:
         if isinstance(selector, TestSelector):
@@ -554,16 +586,53 @@ def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
     if loop.is_closed():
         msg = f"{loop!r} is closed"
         raise RuntimeError(msg)
-    raise TypeError(_NO_TEST_SELECTOR.format(loop=type(loop).__qualname__))
+    reason = _NO_SELECTOR if outer is None else _NOT_A_TEST_SELECTOR.format(selector=outer)
+    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {_USE_A_TEST_SELECTOR}"
+    raise TypeError(msg)
 
 
 def _noop() -> None:
     """Wake the loop: a callback from call_soon_threadsafe ends a blocking select()."""
 
 
-def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int) -> None:
+def _check_ready_target(function: str, fileobj: Any) -> None:
+    """Refuse what cannot name a file: no ``fileno()``, a non-int one, a closed file."""
+    if isinstance(fileobj, int):
+        number = fileobj
+    else:
+        fileno = getattr(fileobj, "fileno", None)
+        if fileno is None:
+            msg = (
+                f"{function}() takes a file mock, a FileDescriptor, or a file object registered "
+                f"with the loop (something with fileno()), got {fileobj!r}"
+            )
+            raise TypeError(msg)
+        try:
+            number = fileno()
+        except (OSError, ValueError) as exc:
+            msg = f"{function}(): {fileobj!r} has no usable file descriptor (closed?): {exc}"
+            raise ValueError(msg) from exc
+        if not isinstance(number, int):
+            msg = f"{function}(): {fileobj!r}.fileno() returned {number!r}, not an int"
+            raise TypeError(msg)
+    if number < 0:
+        msg = f"{function}(): {fileobj!r} has the invalid file descriptor {number} (closed?)"
+        raise ValueError(msg)
+
+
+def _set_ready(
+    function: str, fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int
+) -> None:
+    _check_ready_target(function, fileobj)
     if loop is None:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            msg = (
+                f"{function}() found no running event loop: call it from the loop's thread "
+                f"while the loop runs, or pass the loop: {function}(fileobj, loop)"
+            )
+            raise RuntimeError(msg) from None
     _find_test_selector(loop)._mark_ready(fileobj, events)
     loop.call_soon_threadsafe(_noop)
 
@@ -571,31 +640,43 @@ def _set_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None, events: int
 def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` readable once: its reader callback runs at the next poll.
 
-    Readiness set before a reader is registered stays pending until one is. Safe to call from
-    any thread.
+    For a fake file object, readiness set before a reader is registered stays pending until one
+    is. For a real file object (asynctest's semantics) it is delivered at the next poll if a
+    reader is registered for it then, and dropped otherwise: real descriptor numbers are reused,
+    so a kept event could reach another file. Safe to call from any thread.
 
     Args:
-        fileobj: a fake file object (or a real one registered with the loop).
+        fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
+            registered with the loop.
         loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
 
     Raises:
-        TypeError: the loop cannot host fake file objects (uvloop, Proactor, a selector loop
-            without a TestSelector).
+        TypeError: ``fileobj`` has no ``fileno()``; or the loop cannot host fake file objects
+            (uvloop, Proactor, a selector loop without a TestSelector).
+        ValueError: ``fileobj`` is closed (its ``fileno()`` fails or is negative).
+        RuntimeError: no ``loop`` was given and none is running in this thread; or the loop is
+            closed.
     """
-    _set_ready(fileobj, loop, selectors.EVENT_READ)
+    _set_ready("set_read_ready", fileobj, loop, selectors.EVENT_READ)
 
 
 def set_write_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` writable once: its writer callback runs at the next poll.
 
+    Pending readiness is kept as for ``set_read_ready``.
+
     Args:
-        fileobj: a fake file object (or a real one registered with the loop).
+        fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
+            registered with the loop.
         loop: a loop whose selector is (or wraps) a ``TestSelector``; the running loop if None.
 
     Raises:
-        TypeError: the loop cannot host fake file objects.
+        TypeError: ``fileobj`` has no ``fileno()``; or the loop cannot host fake file objects.
+        ValueError: ``fileobj`` is closed.
+        RuntimeError: no ``loop`` was given and none is running in this thread; or the loop is
+            closed.
     """
-    _set_ready(fileobj, loop, selectors.EVENT_WRITE)
+    _set_ready("set_write_ready", fileobj, loop, selectors.EVENT_WRITE)
 
 
 def new_fakeio_loop() -> asyncio.SelectorEventLoop:
