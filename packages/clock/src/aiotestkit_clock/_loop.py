@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import math
 import numbers
+import reprlib
 import selectors
 
 from ._compat import ClockedLoopBase
@@ -14,17 +15,54 @@ __all__ = ("ClockedEventLoop", "advance")
 
 
 def _check_seconds(seconds: object, what: str) -> float:
-    """Validate a duration of virtual time and return it as a float."""
+    """Validate a non-negative, finite duration in seconds and return it as a float.
+
+    Raises:
+        TypeError: ``seconds`` is not an int or float (``bool`` is refused too).
+        ValueError: ``seconds`` is negative, NaN, infinite, or too large for a float.
+    """
     if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise TypeError(f"{what} must be a real number of seconds, got {seconds!r}")
-    value = float(seconds)
-    if math.isnan(value):
-        raise ValueError(f"{what} must be a number of seconds, got {seconds!r}")
-    if value < 0:
-        raise ValueError(f"cannot go back in time: {what} must be >= 0, got {seconds!r}")
-    if math.isinf(value):
-        raise ValueError(f"{what} must be finite, got {seconds!r}")
+        raise TypeError(
+            f"{what} must be an int or float, got {_short_repr(seconds)} ({type(seconds).__name__})"
+        )
+    try:
+        value = float(seconds)
+    except OverflowError:
+        raise ValueError(
+            f"{what} must be a finite number >= 0, got {_short_repr(seconds)} "
+            "(too large for a float)"
+        ) from None
+    if not 0 <= value < math.inf:  # also false for NaN
+        raise ValueError(f"{what} must be a finite number >= 0, got {_short_repr(seconds)}")
     return value
+
+
+def _check_start(start: object) -> float:
+    """Validate the virtual time a loop starts at (any finite number) and return it as a float.
+
+    Raises:
+        TypeError: ``start`` is not an int or float (``bool`` is refused too).
+        ValueError: ``start`` is NaN, infinite, or too large for a float.
+    """
+    if isinstance(start, bool) or not isinstance(start, numbers.Real):
+        raise TypeError(
+            f"start must be an int or float (a virtual time), got {_short_repr(start)} "
+            f"({type(start).__name__})"
+        )
+    try:
+        value = float(start)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(
+            f"start must be a finite number (a virtual time), got {_short_repr(start)}"
+        )
+    return value
+
+
+def _short_repr(value: object) -> str:
+    """Return ``repr(value)``, shortened in the middle when it is very long (10**400)."""
+    return reprlib.repr(value)
 
 
 class ClockedEventLoop(ClockedLoopBase):
@@ -72,19 +110,15 @@ class ClockedEventLoop(ClockedLoopBase):
         autojump: bool = False,
         io_grace: float = 0.02,
     ) -> None:
-        value: object = start
         try:
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"start must be a real number (a virtual time), got {start!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"start must be a finite virtual time, got {start!r}")
+            first = _check_start(start)
             if not isinstance(autojump, bool):
                 raise TypeError(f"autojump must be True or False, got {autojump!r}")
             grace = _check_seconds(io_grace, "io_grace")
         except (TypeError, ValueError):
             self._vt_abandon()
             raise
-        super().__init__(selector, float(value), autojump, grace)
+        super().__init__(selector, first, autojump, grace)
 
     @property
     def autojump(self) -> bool:
@@ -113,8 +147,8 @@ class ClockedEventLoop(ClockedLoopBase):
             seconds: How far to move virtual time; a finite number >= 0.
 
         Raises:
-            TypeError: ``seconds`` is not a real number.
-            ValueError: ``seconds`` is negative, NaN or infinite.
+            TypeError: ``seconds`` is not an int or float.
+            ValueError: ``seconds`` is negative, NaN, infinite or too large for a float.
             RuntimeError: Awaited outside this loop.
         """
         delta = _check_seconds(seconds, "seconds")
@@ -150,8 +184,9 @@ async def advance(seconds: float) -> None:
         seconds: How far to move virtual time; a finite number >= 0.
 
     Raises:
-        TypeError: The running loop is not a ClockedEventLoop, or ``seconds`` is not a number.
-        ValueError: ``seconds`` is negative, NaN or infinite.
+        TypeError: The running loop is not a ClockedEventLoop, or ``seconds`` is not an int or
+            float.
+        ValueError: ``seconds`` is negative, NaN, infinite or too large for a float.
     """
     loop = asyncio.get_running_loop()
     if not isinstance(loop, ClockedEventLoop):
