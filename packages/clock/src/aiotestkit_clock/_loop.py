@@ -95,7 +95,8 @@ class ClockedEventLoop(ClockedLoopBase):
             values such as 1.7e9.
         autojump: Whether idle time jumps straight to the next timer. Can be changed at run time
             through the ``autojump`` property.
-        io_grace: Real seconds to wait for real file descriptors to deliver before a jump.
+        io_grace: Real seconds to wait for real file descriptors to deliver before a jump
+            (default 0.02); also the ``io_grace`` property.
 
     Raises:
         TypeError: ``start`` or ``io_grace`` is not a real number, or ``autojump`` not a bool.
@@ -133,6 +134,29 @@ class ClockedEventLoop(ClockedLoopBase):
         if not isinstance(value, bool):
             raise TypeError(f"autojump must be True or False, got {value!r}")
         self._vt_autojump = value
+
+    @property
+    def io_grace(self) -> float:
+        """Real seconds the loop gives registered real file descriptors before each time jump.
+
+        While a real socket or pipe is registered with the loop (anything but its self-pipe and
+        the fake files of a wrapping selector such as aiotestkit_fakeio's ``TestSelector``),
+        every move of virtual time first waits up to ``io_grace`` real seconds for that I/O to
+        deliver, so that a reply arriving from outside the loop is not overtaken by a timeout.
+        Each jump then costs up to this much real time (50 jumps at the default 0.02: one real
+        second). Set it to ``0`` when the real sockets only talk to this loop itself (a server
+        and its clients in the same test; the kernel makes such data readable before the
+        sending call returns), and the jumps are free again. Can be changed at any time.
+
+        Raises:
+            TypeError: On assignment of something that is not an int or float.
+            ValueError: On assignment of a negative, NaN or infinite value.
+        """
+        return self._vt_io_grace
+
+    @io_grace.setter
+    def io_grace(self, value: float) -> None:
+        self._vt_io_grace = _check_seconds(value, "io_grace")
 
     async def advance(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass, running everything due on the way.
