@@ -60,6 +60,24 @@ def _check_start(start: object) -> float:
     return value
 
 
+def _check_selector(selector: object) -> None:
+    """Refuse anything but a selector or None, with a hint when a start time was meant.
+
+    Raises:
+        TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None.
+    """
+    if selector is None or isinstance(selector, selectors.BaseSelector):
+        return
+    message = (
+        f"selector must be a selectors.BaseSelector or None, got {_short_repr(selector)} "
+        f"({type(selector).__name__})"
+    )
+    if not isinstance(selector, bool) and isinstance(selector, numbers.Real):
+        # ClockedEventLoop(1.7e9): the start time passed positionally.
+        message += f"; did you mean start={_short_repr(selector)}?"
+    raise TypeError(message)
+
+
 def _short_repr(value: object) -> str:
     """Return ``repr(value)``, shortened in the middle when it is very long (10**400)."""
     return reprlib.repr(value)
@@ -99,7 +117,9 @@ class ClockedEventLoop(ClockedLoopBase):
             (default 0.02); also the ``io_grace`` property.
 
     Raises:
-        TypeError: ``start`` or ``io_grace`` is not a real number, or ``autojump`` not a bool.
+        TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None (a number there
+            was probably meant as ``start=``, which is keyword-only), ``start`` or
+            ``io_grace`` is not an int or float, or ``autojump`` is not a bool.
         ValueError: ``start`` is not finite, or ``io_grace`` is negative or not finite.
     """
 
@@ -112,6 +132,9 @@ class ClockedEventLoop(ClockedLoopBase):
         io_grace: float = 0.02,
     ) -> None:
         try:
+            # Checked before the base class builds anything (self-pipe, selector): a failed
+            # constructor must not leave a half-built loop behind for __del__ to warn about.
+            _check_selector(selector)
             first = _check_start(start)
             if not isinstance(autojump, bool):
                 raise TypeError(f"autojump must be True or False, got {autojump!r}")
