@@ -660,12 +660,17 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
     def _vt_deadlock_message(self, next_timer: float) -> str:
         tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
         if next_timer < math.inf:
+            # Generic advice: this loop may run under aiotestkit-testcase (ClockedTestCase or
+            # its pytest plugin) or on its own; one line for each way of moving time.
             head = (
                 f"the loop is idle at virtual time t={self._vt_now!r} and would wait forever: "
                 f"the next timer is due at t={next_timer!r}, but in advance() mode virtual time "
-                "moves only while an `await loop.advance(seconds)` is in progress. Call "
-                "loop.advance() (or aiotestkit_clock.advance()) from a task, or set "
-                "loop.autojump = True."
+                "moves only while an advance() is in progress. To move it:\n"
+                "  - any loop: `await loop.advance(s)` or `await aiotestkit_clock.advance(s)`, "
+                "or `loop.autojump = True`\n"
+                "  - ClockedTestCase: `await self.advance(s)`, or `autojump = True` on the class\n"
+                "  - pytest plugin: the `advance` fixture (`await advance(s)`), or "
+                "`@pytest.mark.aiotestkit(clock=True, autojump=True)`"
             )
         else:
             head = (
