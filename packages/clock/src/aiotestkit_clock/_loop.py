@@ -97,7 +97,9 @@ class ClockedEventLoop(ClockedLoopBase):
     started from this loop, a subprocess, or ``shutdown_default_executor`` is in flight, virtual
     time stands still and the loop waits for it in real time. When real file descriptors are
     registered (sockets, pipes; not the loop's self-pipe, not aiotestkit_fakeio's fake ones),
-    the loop gives them ``io_grace`` real seconds to deliver before each jump.
+    the loop gives them ``io_grace`` real seconds to deliver before each jump (a read/write
+    property: set it to 0 when those sockets only talk to this loop, and jumps cost no real
+    time).
 
     When the loop would otherwise wait forever, it raises ``DeadlockError`` naming every pending
     task and what it awaits.
