@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import subprocess
 import sys
 import time
 
@@ -49,8 +50,19 @@ def test_advance_mode_explains_that_only_advance_moves_time() -> None:
     assert time.perf_counter() - start < 1.0
     message = str(caught.value)
     assert "the next timer is due at t=5.0" in message
-    assert "loop.advance()" in message
-    assert "autojump = True" in message
+    lines = message.splitlines()
+    # One short line per way of moving time: this loop, ClockedTestCase, the pytest plugin.
+    assert (
+        "  - any loop: `await loop.advance(s)` or `await aiotestkit_clock.advance(s)`, "
+        "or `loop.autojump = True`"
+    ) in lines
+    assert (
+        "  - ClockedTestCase: `await self.advance(s)`, or `autojump = True` on the class" in lines
+    )
+    assert (
+        "  - pytest plugin: the `advance` fixture (`await advance(s)`), or "
+        "`@pytest.mark.aiotestkit(clock=True, autojump=True)`"
+    ) in lines
     assert "sleep() at" in message
 
 
@@ -119,3 +131,22 @@ def test_a_timer_at_infinity_is_never_reached() -> None:
 
     with pytest.raises(DeadlockError, match=r"only at t=inf"):
         run(main(), autojump=True)
+
+
+def test_the_advice_does_not_import_testcase_or_pytest() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from aiotestkit_clock import ClockedEventLoop, DeadlockError\n"
+        "loop = ClockedEventLoop()\n"
+        "try:\n"
+        "    loop.run_until_complete(asyncio.sleep(5))\n"
+        "except DeadlockError as error:\n"
+        "    assert 'pytest plugin' in str(error)\n"
+        "loop.close()\n"
+        "roots = {name.split('.')[0] for name in sys.modules}\n"
+        "print(sorted(roots & {'pytest', 'aiotestkit_testcase'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"

@@ -624,6 +624,19 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         if real_io:
             # Real sockets or pipes may still deliver: give them a real-time grace period
             # before time jumps, and block on them if time cannot move at all.
+            #
+            # Every registered real fd counts, on purpose. Measured (tests/clock/probe_io_grace.py)
+            # for a rule that would skip the wait when no fd could receive from outside the
+            # loop: a listening socket can always be connected to by another process, so the
+            # common case (a server nobody connects to) would still wait; a connected socket's
+            # peer may be another process, a thread or a remote host, and the loop cannot tell
+            # an in-loop peer portably (Unix socket pair peers are anonymous; nothing says who
+            # else holds the peer's fd); and that the kernel delivers loopback data before the
+            # sending call returns (0 misses in 100,000 sends on Linux) is observed behaviour,
+            # not a guarantee. No sound rule was found, so the wait stays and the user decides
+            # through the public ``io_grace`` property (0 for sockets that talk only to this
+            # loop). A peer outside the loop answering after 5 ms was overtaken 30 of 30 times
+            # with io_grace=0 and 0 of 30 times with the default 0.02.
             if self._vt_poll(self._vt_io_grace if stop < math.inf else _MAX_REAL_WAIT):
                 return
             if stop == math.inf:
@@ -647,12 +660,17 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
     def _vt_deadlock_message(self, next_timer: float) -> str:
         tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
         if next_timer < math.inf:
+            # Generic advice: this loop may run under aiotestkit-testcase (ClockedTestCase or
+            # its pytest plugin) or on its own; one line for each way of moving time.
             head = (
                 f"the loop is idle at virtual time t={self._vt_now!r} and would wait forever: "
                 f"the next timer is due at t={next_timer!r}, but in advance() mode virtual time "
-                "moves only while an `await loop.advance(seconds)` is in progress. Call "
-                "loop.advance() (or aiotestkit_clock.advance()) from a task, or set "
-                "loop.autojump = True."
+                "moves only while an advance() is in progress. To move it:\n"
+                "  - any loop: `await loop.advance(s)` or `await aiotestkit_clock.advance(s)`, "
+                "or `loop.autojump = True`\n"
+                "  - ClockedTestCase: `await self.advance(s)`, or `autojump = True` on the class\n"
+                "  - pytest plugin: the `advance` fixture (`await advance(s)`), or "
+                "`@pytest.mark.aiotestkit(clock=True, autojump=True)`"
             )
         else:
             head = (

@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import math
 import numbers
+import reprlib
 import selectors
 
 from ._compat import ClockedLoopBase
@@ -14,17 +15,72 @@ __all__ = ("ClockedEventLoop", "advance")
 
 
 def _check_seconds(seconds: object, what: str) -> float:
-    """Validate a duration of virtual time and return it as a float."""
+    """Validate a non-negative, finite duration in seconds and return it as a float.
+
+    Raises:
+        TypeError: ``seconds`` is not an int or float (``bool`` is refused too).
+        ValueError: ``seconds`` is negative, NaN, infinite, or too large for a float.
+    """
     if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise TypeError(f"{what} must be a real number of seconds, got {seconds!r}")
-    value = float(seconds)
-    if math.isnan(value):
-        raise ValueError(f"{what} must be a number of seconds, got {seconds!r}")
-    if value < 0:
-        raise ValueError(f"cannot go back in time: {what} must be >= 0, got {seconds!r}")
-    if math.isinf(value):
-        raise ValueError(f"{what} must be finite, got {seconds!r}")
+        raise TypeError(
+            f"{what} must be an int or float, got {_short_repr(seconds)} ({type(seconds).__name__})"
+        )
+    try:
+        value = float(seconds)
+    except OverflowError:
+        raise ValueError(
+            f"{what} must be a finite number >= 0, got {_short_repr(seconds)} "
+            "(too large for a float)"
+        ) from None
+    if not 0 <= value < math.inf:  # also false for NaN
+        raise ValueError(f"{what} must be a finite number >= 0, got {_short_repr(seconds)}")
     return value
+
+
+def _check_start(start: object) -> float:
+    """Validate the virtual time a loop starts at (any finite number) and return it as a float.
+
+    Raises:
+        TypeError: ``start`` is not an int or float (``bool`` is refused too).
+        ValueError: ``start`` is NaN, infinite, or too large for a float.
+    """
+    if isinstance(start, bool) or not isinstance(start, numbers.Real):
+        raise TypeError(
+            f"start must be an int or float (a virtual time), got {_short_repr(start)} "
+            f"({type(start).__name__})"
+        )
+    try:
+        value = float(start)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(
+            f"start must be a finite number (a virtual time), got {_short_repr(start)}"
+        )
+    return value
+
+
+def _check_selector(selector: object) -> None:
+    """Refuse anything but a selector or None, with a hint when a start time was meant.
+
+    Raises:
+        TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None.
+    """
+    if selector is None or isinstance(selector, selectors.BaseSelector):
+        return
+    message = (
+        f"selector must be a selectors.BaseSelector or None, got {_short_repr(selector)} "
+        f"({type(selector).__name__})"
+    )
+    if not isinstance(selector, bool) and isinstance(selector, numbers.Real):
+        # ClockedEventLoop(1.7e9): the start time passed positionally.
+        message += f"; did you mean start={_short_repr(selector)}?"
+    raise TypeError(message)
+
+
+def _short_repr(value: object) -> str:
+    """Return ``repr(value)``, shortened in the middle when it is very long (10**400)."""
+    return reprlib.repr(value)
 
 
 class ClockedEventLoop(ClockedLoopBase):
@@ -41,7 +97,9 @@ class ClockedEventLoop(ClockedLoopBase):
     started from this loop, a subprocess, or ``shutdown_default_executor`` is in flight, virtual
     time stands still and the loop waits for it in real time. When real file descriptors are
     registered (sockets, pipes; not the loop's self-pipe, not aiotestkit_fakeio's fake ones),
-    the loop gives them ``io_grace`` real seconds to deliver before each jump.
+    the loop gives them ``io_grace`` real seconds to deliver before each jump (a read/write
+    property: set it to 0 when those sockets only talk to this loop, and jumps cost no real
+    time).
 
     When the loop would otherwise wait forever, it raises ``DeadlockError`` naming every pending
     task and what it awaits.
@@ -57,10 +115,13 @@ class ClockedEventLoop(ClockedLoopBase):
             values such as 1.7e9.
         autojump: Whether idle time jumps straight to the next timer. Can be changed at run time
             through the ``autojump`` property.
-        io_grace: Real seconds to wait for real file descriptors to deliver before a jump.
+        io_grace: Real seconds to wait for real file descriptors to deliver before a jump
+            (default 0.02); also the ``io_grace`` property.
 
     Raises:
-        TypeError: ``start`` or ``io_grace`` is not a real number, or ``autojump`` not a bool.
+        TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None (a number there
+            was probably meant as ``start=``, which is keyword-only), ``start`` or
+            ``io_grace`` is not an int or float, or ``autojump`` is not a bool.
         ValueError: ``start`` is not finite, or ``io_grace`` is negative or not finite.
     """
 
@@ -72,19 +133,18 @@ class ClockedEventLoop(ClockedLoopBase):
         autojump: bool = False,
         io_grace: float = 0.02,
     ) -> None:
-        value: object = start
         try:
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"start must be a real number (a virtual time), got {start!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"start must be a finite virtual time, got {start!r}")
+            # Checked before the base class builds anything (self-pipe, selector): a failed
+            # constructor must not leave a half-built loop behind for __del__ to warn about.
+            _check_selector(selector)
+            first = _check_start(start)
             if not isinstance(autojump, bool):
                 raise TypeError(f"autojump must be True or False, got {autojump!r}")
             grace = _check_seconds(io_grace, "io_grace")
         except (TypeError, ValueError):
             self._vt_abandon()
             raise
-        super().__init__(selector, float(value), autojump, grace)
+        super().__init__(selector, first, autojump, grace)
 
     @property
     def autojump(self) -> bool:
@@ -100,6 +160,29 @@ class ClockedEventLoop(ClockedLoopBase):
             raise TypeError(f"autojump must be True or False, got {value!r}")
         self._vt_autojump = value
 
+    @property
+    def io_grace(self) -> float:
+        """Real seconds the loop gives registered real file descriptors before each time jump.
+
+        While a real socket or pipe is registered with the loop (anything but its self-pipe and
+        the fake files of a wrapping selector such as aiotestkit_fakeio's ``TestSelector``),
+        every move of virtual time first waits up to ``io_grace`` real seconds for that I/O to
+        deliver, so that a reply arriving from outside the loop is not overtaken by a timeout.
+        Each jump then costs up to this much real time (50 jumps at the default 0.02: one real
+        second). Set it to ``0`` when the real sockets only talk to this loop itself (a server
+        and its clients in the same test; the kernel makes such data readable before the
+        sending call returns), and the jumps are free again. Can be changed at any time.
+
+        Raises:
+            TypeError: On assignment of something that is not an int or float.
+            ValueError: On assignment of a negative, NaN or infinite value.
+        """
+        return self._vt_io_grace
+
+    @io_grace.setter
+    def io_grace(self, value: float) -> None:
+        self._vt_io_grace = _check_seconds(value, "io_grace")
+
     async def advance(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass, running everything due on the way.
 
@@ -113,8 +196,8 @@ class ClockedEventLoop(ClockedLoopBase):
             seconds: How far to move virtual time; a finite number >= 0.
 
         Raises:
-            TypeError: ``seconds`` is not a real number.
-            ValueError: ``seconds`` is negative, NaN or infinite.
+            TypeError: ``seconds`` is not an int or float.
+            ValueError: ``seconds`` is negative, NaN, infinite or too large for a float.
             RuntimeError: Awaited outside this loop.
         """
         delta = _check_seconds(seconds, "seconds")
@@ -150,8 +233,9 @@ async def advance(seconds: float) -> None:
         seconds: How far to move virtual time; a finite number >= 0.
 
     Raises:
-        TypeError: The running loop is not a ClockedEventLoop, or ``seconds`` is not a number.
-        ValueError: ``seconds`` is negative, NaN or infinite.
+        TypeError: The running loop is not a ClockedEventLoop, or ``seconds`` is not an int or
+            float.
+        ValueError: ``seconds`` is negative, NaN, infinite or too large for a float.
     """
     loop = asyncio.get_running_loop()
     if not isinstance(loop, ClockedEventLoop):
