@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __unittest = True
 
 _T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -346,6 +347,37 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         self._aiotestkit_close()
 
 
+class _InstanceOnly:
+    """A method that exists on instances only: reading it from the class raises AttributeError.
+
+    unittest's loader builds `cls("runTest")` from any TestCase class that has no `test*`
+    methods but `hasattr(cls, "runTest")`, and pytest does the same. It skips the stdlib's own
+    `FunctionTestCase` by identity, not a subclass such as ours: imported into a test module
+    (`from aiotestkit import *`), it would be built with the *string* "runTest" as its test
+    function and crash the run. Hidden on the class, `runTest` is still found on an instance,
+    where `unittest.TestCase.__init__` and `run()` look it up.
+    """
+
+    __slots__ = ("__wrapped__",)
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.__wrapped__ = function
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            name = getattr(owner, "__qualname__", "FunctionTestCase")
+            msg = (
+                f"{name}.runTest exists only on instances: a FunctionTestCase is built from a "
+                "test function, never collected from a test module"
+            )
+            raise AttributeError(msg)
+        return self.__wrapped__.__get__(instance, owner)
+
+
+def _instance_only(function: _F) -> _F:
+    return cast("_F", _InstanceOnly(function))
+
+
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     """A test case wrapping a test function; coroutine functions are awaited on the test's loop.
 
@@ -356,7 +388,20 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
         description: the test's description (default: the function's docstring).
 
     `fail_on`/`strict`/`lenient` decorations of *testFunc* apply.
+
+    Neither unittest's loader nor pytest collects this class or its subclasses from a test
+    module that imports them: a FunctionTestCase is built by hand from a function (for a
+    `load_tests` function or a suite), never from a method name.
     """
+
+    __test__ = False  # pytest: not a test class (inherited: a subclass is built the same way)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass's own runTest stays invisible to the loaders too.
+        own = vars(cls).get("runTest")
+        if own is not None and not isinstance(own, _InstanceOnly):
+            cls.runTest = _instance_only(own)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -385,6 +430,7 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
             return self._aiotestkit_tear_down()
         return None
 
+    @_instance_only
     def runTest(self) -> Any:
         """Call the test function; its awaitable, if any, is awaited."""
         result = self._aiotestkit_func()
