@@ -192,3 +192,46 @@ def test_waiting_for_a_clock_nobody_advances_is_one_deadlock_error() -> None:
     assert summary(result) == {"run": 2, "errors": 1}, messages(result)
     assert "DeadlockError" in messages(result)
     assert "test_sleeps_without_advance" in str(result.errors[0][0])
+
+
+def test_advance_without_await_fails_the_test_naming_the_line() -> None:
+    class Case(atk.ClockedTestCase):
+        async def asyncSetUp(self) -> None:
+            if self._testMethodName == "test_in_setup":
+                self.advance(1)  # forgotten await
+
+        async def test_in_setup(self) -> None:
+            pass
+
+        async def test_passes_otherwise(self) -> None:
+            self.advance(5)  # forgotten await
+
+        async def test_assertion_after_it(self) -> None:
+            task = asyncio.ensure_future(asyncio.sleep(5))
+            self.advance(5)  # forgotten await: time does not move
+            self.assertTrue(task.done())
+
+        async def test_awaited_in_many_ways(self) -> None:
+            await self.advance(1)
+            await asyncio.gather(self.advance(1), asyncio.sleep(0))
+            await asyncio.wait_for(self.advance(1), None)
+            call = self.advance(1)
+            await call
+            with self.assertRaisesRegex(RuntimeError, r"already awaited"):
+                await call
+            self.assertEqual(self.loop.time(), 4)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 4, "failures": 3}, messages(result)
+    failures = {test.id().rsplit(".", 1)[1]: text for test, text in result.failures}
+    for name, seconds in [
+        ("test_in_setup", 1),
+        ("test_passes_otherwise", 5),
+        ("test_assertion_after_it", 5),
+    ]:
+        text = failures[name]
+        assert "advance() was called without `await`, so the clock did not move" in text
+        assert f"write `await self.advance({seconds})`" in text
+        assert f"self.advance({seconds}) at {__file__}:" in text
+    # The assertion it caused is shown as the cause.
+    assert "False is not true" in failures["test_assertion_after_it"]

@@ -94,6 +94,11 @@ async def test_hangs():
     await asyncio.Event().wait()
 
 
+@pytest.mark.aiotestkit(clock=True)
+async def test_advance_without_await(advance):
+    advance(5)
+
+
 def test_advance_refuses_a_loop_without_clock(advance):
     async def inner():
         with pytest.raises(TypeError, match="needs a virtual-time loop"):
@@ -102,7 +107,7 @@ def test_advance_refuses_a_loop_without_clock(advance):
     asyncio.run(inner())
 """
 
-EXPECTED = {"passed": 8, "failed": 3, "errors": 1}  # a fixture's check fails its teardown
+EXPECTED = {"passed": 8, "failed": 4, "errors": 1}  # a fixture's check fails its teardown
 
 
 @pytest.mark.parametrize("asyncio_plugin", ["-p no:asyncio", "strict"])
@@ -121,6 +126,8 @@ def test_markers_and_fixtures(pytester: pytest.Pytester, asyncio_plugin: str) ->
             "FAILED *::test_failing_test_is_not_also_blamed_for_leaks*",
             "FAILED *::test_hangs*",
             "*watchdog of 0.05 s*",
+            "FAILED *::test_advance_without_await*",
+            "*advance(5) at *test_markers_and_fixtures.py:*: write `await advance(5)`",
         ]
     )
     assert result.stdout.str().count("leftover_tasks:") == 1
@@ -180,10 +187,14 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
         @pytest.mark.aiotestkit(watchdog=1)
         async def test_watchdog_refused():
             pass
+
+        @pytest.mark.asyncio
+        async def test_advance_without_await(advance):
+            advance(5)
         """
     )
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=4, failed=2, errors=1)
+    result.assert_outcomes(passed=4, failed=3, errors=1)
     result.stdout.fnmatch_lines_random(
         [
             "*::test_leak_on_pytest_asyncio_loop FAILED*",
@@ -191,6 +202,8 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
             "*::test_shared_loop_is_not_checked PASSED*",
             "*clocked_loop would be a second loop*",
             "*the watchdog of @pytest.mark.aiotestkit(watchdog=...) applies only*",
+            "*::test_advance_without_await FAILED*",
+            "*advance(5) at *:*: write `await advance(5)`",
         ]
     )
 

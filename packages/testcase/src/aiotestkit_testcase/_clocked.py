@@ -9,6 +9,7 @@ from typing import ClassVar
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector
 
+from ._advance import AdvanceCall, caller
 from ._case import LoopFactory, TestCase
 from ._phases import DONE
 
@@ -62,15 +63,19 @@ class ClockedTestCase(TestCase):
         Each timer runs with `loop.time()` equal to its own deadline, in order, as if the time
         had really passed (asynctest's semantics). Use `await self.advance(10)` in coroutines;
         in synchronous code (a sync test, setUp or tearDown) `self.advance(10)` runs the loop
-        itself until the clock has moved.
+        itself until the clock has moved. A call in a coroutine that is never awaited fails the
+        test when its phase ends, naming the line (the clock would silently not have moved).
 
         Raises:
             ValueError: if *seconds* is negative.
         """
         loop = self.loop
-        if loop.is_running():
-            return loop.advance(seconds)
         runner = self._aiotestkit_runner
+        if loop.is_running():
+            call = AdvanceCall(loop, seconds, "self.advance", caller())
+            if runner is not None:
+                runner.unawaited.add(call)  # checked when the phase ends
+            return call
         if runner is None:  # pragma: no cover - self.loop exists only while a runner does
             msg = "advance() needs the test's loop: call it during the test"
             raise RuntimeError(msg)

@@ -39,11 +39,14 @@ from aiotestkit_loopguard import (
     known_checks,
 )
 
+from ._advance import AdvanceCall, UnawaitedCalls, caller
 from ._case import TestCase
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
 _GUARDS = pytest.StashKey[list[LoopGuard]]()
+_UNAWAITED = pytest.StashKey[UnawaitedCalls]()
+"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 """The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
 
@@ -219,6 +222,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     runner = PhaseRunner(
         loop, contextvars.copy_context(), options.get("watchdog"), pytest.fail.Exception
     )
+    unawaited = pyfuncitem.stash.get(_UNAWAITED, None)
+    if unawaited is not None:
+        runner.unawaited = unawaited  # the runner checks the `advance` fixture's calls
     parameters = inspect.signature(pyfuncitem.obj).parameters
     kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
     try:
@@ -244,9 +250,13 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         else:
             with forbid_get_event_loop():
                 yield
+    except AssertionError as exc:
+        _check_awaited(item, exc)
+        raise
     finally:
         if case is not None:
             _drop_postponed_teardown(item, case)
+    _check_awaited(item)
     item.stash[_PASSED] = True
     loop = item.stash.get(_ASYNCIO_LOOP, None)
     if loop is not None and not loop.is_closed():
@@ -257,6 +267,16 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             findings = check_loop(loop, **checks)
             if findings:
                 raise LeakError(findings)
+
+
+def _check_awaited(item: pytest.Item, cause: BaseException | None = None) -> None:
+    """Fail *item* if its `advance` fixture made a call that was never awaited."""
+    __tracebackhide__ = True
+    unawaited = item.stash.get(_UNAWAITED, None)
+    missed = unawaited.report() if unawaited is not None else None
+    if missed is not None:
+        # A failed assertion after a forgotten await (time did not move) has that cause.
+        raise pytest.fail.Exception(missed, pytrace=False) from cause
 
 
 def _keep_teardown_under_pdb(item: pytest.Item) -> TestCase | None:
@@ -322,14 +342,16 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
 
 
 @pytest.fixture
-def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]]:
+def advance(request: pytest.FixtureRequest) -> Iterator[Callable[[float], Awaitable[None]]]:
     """Move a virtual clock forward, running every callback due on the way.
 
     Inside a coroutine, `await advance(5)` advances the running loop, which must be a
     `ClockedEventLoop` (`@pytest.mark.aiotestkit(clock=True)`, or pytest-asyncio with
     `aiotestkit_asyncio_loop_factories = true`). In a synchronous test, `advance(5)` runs the
-    `clocked_loop` fixture's loop until its clock has moved.
+    `clocked_loop` fixture's loop until its clock has moved. A call inside a coroutine that is
+    never awaited fails the test, naming the line.
     """
+    unawaited: UnawaitedCalls = request.node.stash.setdefault(_UNAWAITED, UnawaitedCalls())
 
     def advance(seconds: float) -> Awaitable[None]:
         try:
@@ -344,12 +366,15 @@ def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]
                     "set `aiotestkit_asyncio_loop_factories = true`"
                 )
                 raise TypeError(msg)
-            return running.advance(seconds)
+            return unawaited.add(AdvanceCall(running, seconds, "advance", caller()))
         loop: ClockedEventLoop = request.getfixturevalue("clocked_loop")
         loop.run_until_complete(loop.advance(seconds))
         return DONE
 
-    return advance
+    yield advance
+    missed = unawaited.report()  # a call made in a fixture's teardown
+    if missed is not None:
+        pytest.fail(missed, pytrace=False)
 
 
 # -- pytest-asyncio integration (opt-in) -------------------------------------------------------
