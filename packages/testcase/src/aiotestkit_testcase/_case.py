@@ -7,6 +7,8 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import math
+import numbers
 import unittest
 import warnings
 from collections.abc import Callable
@@ -41,6 +43,50 @@ def _class_attribute(case: unittest.TestCase, name: str) -> Any:
             value = vars(klass)[name]
             return value.__func__ if isinstance(value, staticmethod) else value
     return None  # pragma: no cover - TestCase defines every attribute read this way
+
+
+def check_flag(case: unittest.TestCase, name: str, *, optional: bool = False) -> bool | None:
+    """Return the class attribute *name* of *case*, which must be a bool (or None if optional).
+
+    Raises:
+        TypeError: naming the attribute and its value.
+    """
+    value: object = getattr(case, name)
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    expected = "True, False or None" if optional else "True or False"
+    msg = f"{type(case).__qualname__}.{name} must be {expected}, got {value!r}"
+    raise TypeError(msg)
+
+
+def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: str) -> float | None:
+    """Return the class attribute *name* of *case*: None or a finite number of real seconds.
+
+    Args:
+        case: the test.
+        name: the attribute.
+        zero: whether 0 is allowed.
+        meaning: what None means, for the messages.
+
+    Raises:
+        TypeError: if the value is neither None nor a real number (naming it).
+        ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
+    """
+    value: object = getattr(case, name)
+    if value is None:
+        return None
+    where = f"{type(case).__qualname__}.{name}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
+        bound = ">= 0" if zero else "> 0"
+        msg = (
+            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
+        )
+        raise ValueError(msg)
+    return seconds
 
 
 class TestCase(AsyncAssertionsMixin, unittest.TestCase):
@@ -150,7 +196,21 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         """Return the function whose `fail_on` decorations apply to this test."""
         return getattr(type(self), self._testMethodName, None)
 
+    def _aiotestkit_check_settings(self) -> None:
+        """Validate the class attributes configuring the test (a hook for subclasses).
+
+        They are read when each test starts, so a wrong value is an error of the test.
+
+        Raises:
+            TypeError, ValueError: naming the attribute and its value.
+        """
+        check_flag(self, "use_default_loop")
+        check_flag(self, "forbid_get_event_loop")
+        check_flag(self, "loop_debug", optional=True)
+        check_seconds(self, "watchdog", zero=False, meaning="no watchdog")
+
     def _aiotestkit_start(self) -> PhaseRunner:
+        self._aiotestkit_check_settings()
         configured: object = _class_attribute(self, "loop_factory")
         factory: LoopFactory | None
         if configured is None:
@@ -163,9 +223,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
             raise TypeError(msg)
         guard = LoopGuard(
             factory,
-            use_default_loop=bool(self.use_default_loop),
+            use_default_loop=self.use_default_loop,
             debug=self.loop_debug,
-            forbid_get_event_loop=bool(self.forbid_get_event_loop),
+            forbid_get_event_loop=self.forbid_get_event_loop,
         )
         self._aiotestkit_guard = guard
         loop = guard.start()
