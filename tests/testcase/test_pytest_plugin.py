@@ -295,6 +295,28 @@ def test_auto_mode_is_untouched(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v", "test_auto.py")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines_random(["*::test_untouched PASSED*"])
-    result.stdout.fnmatch_lines(["*another plugin (pytest-asyncio in auto mode?) runs it*"])
+    result.stdout.fnmatch_lines(
+        ["*pytest-asyncio also runs it: its `asyncio_mode = auto` claims every async def test*"]
+    )
     # TestCase classes are unittest's business: auto mode does not claim their coroutines.
     assert_like_unittest(pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "test_cases.py"))
+
+
+def test_both_markers_in_strict_mode_say_which(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra="asyncio_mode = strict"))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit
+        async def test_both():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*has both @pytest.mark.aiotestkit and @pytest.mark.asyncio (pytest-asyncio)*"]
+    )
+    assert "auto" not in result.stdout.str()

@@ -62,12 +62,39 @@ _MARKERS = (
 
 _FACTORIES_PLUGIN = "aiotestkit-asyncio-factories"
 
-_CLAIMED_TWICE = (
-    "this test is marked @pytest.mark.aiotestkit but another plugin (pytest-asyncio in auto "
-    "mode?) runs it. Remove the marker and set `aiotestkit_asyncio_loop_factories = true` in "
-    "the pytest configuration to run pytest-asyncio's tests on aiotestkit loops, or use "
-    "pytest-asyncio's strict mode"
+_CLAIMED_TWICE_AUTO = (
+    "this async test is marked @pytest.mark.aiotestkit, and pytest-asyncio also runs it: its "
+    "`asyncio_mode = auto` claims every async def test. Either set "
+    "`aiotestkit_asyncio_loop_factories = true` in the pytest configuration (pytest-asyncio then "
+    "runs it on an aiotestkit loop, which @pytest.mark.aiotestkit(clock=..., autojump=...) "
+    "chooses), or set `asyncio_mode = strict` (then only @pytest.mark.asyncio tests are "
+    "pytest-asyncio's and this marker runs the test on its own)"
 )
+
+_CLAIMED_TWICE_MARKERS = (
+    "this async test has both @pytest.mark.aiotestkit and @pytest.mark.asyncio (pytest-asyncio), "
+    "and only one plugin can run it. Remove @pytest.mark.asyncio to have aiotestkit run it (with "
+    "a watchdog if wanted), or set `aiotestkit_asyncio_loop_factories = true` in the pytest "
+    "configuration to have pytest-asyncio run it on the aiotestkit loop the marker chooses"
+)
+
+
+def _claimed_twice(item: pytest.Item) -> str:
+    """Explain which plugins both want to run *item*, and what to do in that case."""
+    if item.get_closest_marker("asyncio") is not None and not _auto_mode(item.config):
+        return _CLAIMED_TWICE_MARKERS
+    return _CLAIMED_TWICE_AUTO
+
+
+def _auto_mode(config: pytest.Config) -> bool:
+    """Tell whether pytest-asyncio runs in auto mode (`--asyncio-mode`, else the ini option)."""
+    mode: object = config.getoption("asyncio_mode", None)
+    if mode is None:
+        try:
+            mode = config.getini("asyncio_mode")
+        except ValueError:  # pytest-asyncio is not installed or disabled: no such option
+            return False
+    return mode == "auto"
 
 
 _NO_WATCHDOG = (
@@ -202,7 +229,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         # it on its own loop: two plugins would then want to run the same test.
         if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
             if not _factories_registered(pyfuncitem.config):
-                pytest.fail(_CLAIMED_TWICE, pytrace=False)
+                pytest.fail(_claimed_twice(pyfuncitem), pytrace=False)
             if options.get("watchdog") is not None:
                 pytest.fail(_NO_WATCHDOG, pytrace=False)
             # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
