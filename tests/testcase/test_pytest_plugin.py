@@ -320,3 +320,111 @@ def test_both_markers_in_strict_mode_say_which(pytester: pytest.Pytester) -> Non
         ["*has both @pytest.mark.aiotestkit and @pytest.mark.asyncio (pytest-asyncio)*"]
     )
     assert "auto" not in result.stdout.str()
+
+
+ASYNC_FIXTURES = """
+import asyncio
+import contextlib
+import contextvars
+
+import pytest
+import pytest_asyncio
+
+VAR = contextvars.ContextVar("VAR")
+LOG = []
+KEEP = []
+
+
+@pytest.fixture
+async def server():
+    loop = asyncio.get_running_loop()
+    VAR.set("from fixture")
+    task = asyncio.ensure_future(asyncio.Event().wait())
+    yield loop, task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    LOG.append(asyncio.get_running_loop() is loop)
+
+
+@pytest.fixture
+async def value():
+    await asyncio.sleep(0)
+    return 42
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+async def test_fixtures_on_the_test_loop(server, value):
+    loop, task = server
+    assert asyncio.get_running_loop() is loop
+    assert value == 42
+    assert VAR.get() == "from fixture"
+    assert not task.done()
+
+
+def test_teardown_ran_on_the_same_loop():
+    assert LOG == [True]
+
+
+@pytest.mark.aiotestkit
+async def test_advance_implies_clock(advance):
+    task = asyncio.ensure_future(asyncio.sleep(10))
+    await advance(10)
+    assert task.done()
+
+
+@pytest.fixture
+async def ticked(advance):
+    await advance(5)
+    return asyncio.get_running_loop().time()
+
+
+@pytest.mark.aiotestkit
+async def test_async_fixture_advances(ticked, clocked_loop):
+    assert ticked == 5
+    assert asyncio.get_running_loop() is clocked_loop
+
+
+@pytest_asyncio.fixture
+async def claimed_by_pytest_asyncio():
+    return asyncio.get_running_loop()
+
+
+@pytest.mark.aiotestkit
+async def test_pytest_asyncio_fixture_runs_on_our_loop(claimed_by_pytest_asyncio):
+    assert claimed_by_pytest_asyncio is asyncio.get_running_loop()
+
+
+class TestInAClass:
+    @pytest.fixture
+    async def method_fixture(self):
+        return self
+
+    @pytest.mark.aiotestkit
+    async def test_method(self, method_fixture):
+        assert method_fixture is self
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+async def test_leak_is_checked_after_the_fixtures_teardown(value):
+    KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+"""
+
+
+@pytest.mark.parametrize("asyncio_plugin", ["-p no:asyncio", "strict"])
+def test_async_fixtures_run_on_the_test_loop(
+    pytester: pytest.Pytester, asyncio_plugin: str
+) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(ASYNC_FIXTURES)
+    args = ["-p", "no:randomly"] + (["-p", "no:asyncio"] if asyncio_plugin != "strict" else [])
+    result = pytester.runpytest_inprocess(*FAST, *args, "-v")
+    result.assert_outcomes(passed=7, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_leak_is_checked_after_the_fixtures_teardown ERROR*",
+            "*leftover_tasks: task still running*",
+        ]
+    )

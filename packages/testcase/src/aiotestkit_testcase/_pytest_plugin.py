@@ -5,8 +5,9 @@ fixtures and an ini option. What it offers:
 
 - `@pytest.mark.aiotestkit(clock=False, autojump=False, watchdog=None)`: run an `async def`
   test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` a virtual-time
-  `ClockedEventLoop`). Works without pytest-asyncio; in pytest-asyncio's strict mode (its
-  default) the two never claim the same test.
+  `ClockedEventLoop`; also when the test uses `advance`). Works without pytest-asyncio; in
+  pytest-asyncio's strict mode (its default) the two never claim the same test. Its
+  function-scoped `async def` fixtures run on the test's loop.
 - fixtures `fakeio_loop` and `clocked_loop` (a fresh loop, current for the test, closed like
   `asyncio.Runner.close()` afterwards) and `advance` (`await advance(5)` inside the test's
   running virtual-time loop; `advance(5)` in a synchronous test drives `clocked_loop`).
@@ -22,8 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -45,6 +47,8 @@ from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
 _GUARDS = pytest.StashKey[list[LoopGuard]]()
+_ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
+"""The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
 _UNAWAITED = pytest.StashKey[UnawaitedCalls]()
 """The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
@@ -218,6 +222,66 @@ def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = No
 # -- running @pytest.mark.aiotestkit tests -----------------------------------------------------
 
 
+class _ItemLoop:
+    """The loop (guard and phase runner) of a test that aiotestkit runs itself.
+
+    Made on first need: by an `async def` fixture of the test (run on this loop), by the
+    `clocked_loop` / `fakeio_loop` fixtures (which then return it), or by the test itself.
+    Made while the test is set up, it is checked and closed after the fixtures' teardown (they
+    may still need it); made by the test, right after the test, as before.
+    """
+
+    __slots__ = ("during_setup", "guard", "runner")
+
+    def __init__(self, item: pytest.Item, *, during_setup: bool) -> None:
+        options = _loop_options(item)
+        factory: Callable[[], asyncio.AbstractEventLoop] = new_fakeio_loop
+        if _wants_clock(item, options):
+            factory = _clocked_factory(bool(options.get("autojump")))
+        self.guard = _new_guard(item, factory)
+        self.runner = PhaseRunner(
+            self.guard.loop,
+            contextvars.copy_context(),
+            options.get("watchdog"),
+            pytest.fail.Exception,
+        )
+        # The runner checks the `advance` fixture's calls when each phase ends.
+        self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
+        self.during_setup = during_setup
+
+    @classmethod
+    def of(cls, item: pytest.Item, *, during_setup: bool = True) -> _ItemLoop:
+        """The loop of *item*, made now if it has none yet."""
+        made = item.stash.get(_ITEM_LOOP, None)
+        if made is None:
+            made = item.stash[_ITEM_LOOP] = cls(item, during_setup=during_setup)
+        return made
+
+    def finish(self, item: pytest.Item) -> None:
+        """Check (if the test passed) and close the loop."""
+        del item.stash[_ITEM_LOOP]
+        _finish(item, self.guard, self.runner)
+
+
+def _wants_clock(item: pytest.Item, options: Mapping[str, Any]) -> bool:
+    """Virtual time: `clock=True`, or (unless `clock=False`) the test uses `advance`."""
+    if "clock" in options:
+        return bool(options["clock"])
+    return not {"advance", "clocked_loop"}.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def _runs_itself(item: pytest.Item) -> bool:
+    """Tell whether aiotestkit runs *item*: marked `aiotestkit`, async, not pytest-asyncio's."""
+    if item.get_closest_marker("aiotestkit") is None:
+        return False
+    if not inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return False
+    # pytest-asyncio makes its tests instances of its own item class (also in auto mode) and
+    # documents `is_async_test(item)` to tell them; it replaces `obj` only while running them.
+    is_async_test = getattr(item.config.pluginmanager.get_plugin("asyncio"), "is_async_test", None)
+    return not (callable(is_async_test) and is_async_test(item))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run an `async def` test marked `aiotestkit` on a fresh aiotestkit loop."""
@@ -234,33 +298,95 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 pytest.fail(_NO_WATCHDOG, pytrace=False)
             # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
         return None  # a synchronous test: the marker only configures the loop fixtures
-    if options.get("clock"):
-        factory: Callable[[], asyncio.AbstractEventLoop] = _clocked_factory(
-            bool(options.get("autojump"))
-        )
-    else:
-        factory = new_fakeio_loop
-    # A loop fixture the test also requested (clocked_loop, via `advance`) is the test's loop.
-    loop = pyfuncitem.funcargs.get("clocked_loop") or pyfuncitem.funcargs.get("fakeio_loop")
-    guard = None if isinstance(loop, asyncio.AbstractEventLoop) else _new_guard(pyfuncitem, factory)
-    if guard is not None:
-        loop = guard.loop
-    assert isinstance(loop, asyncio.AbstractEventLoop)
-    runner = PhaseRunner(
-        loop, contextvars.copy_context(), options.get("watchdog"), pytest.fail.Exception
-    )
-    unawaited = pyfuncitem.stash.get(_UNAWAITED, None)
-    if unawaited is not None:
-        runner.unawaited = unawaited  # the runner checks the `advance` fixture's calls
+    loop = _ItemLoop.of(pyfuncitem, during_setup=False)
     parameters = inspect.signature(pyfuncitem.obj).parameters
     kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
     try:
-        runner.call(pyfuncitem.obj, **kwargs)
+        loop.runner.call(pyfuncitem.obj, **kwargs)
         pyfuncitem.stash[_PASSED] = True
     finally:
-        if guard is not None:
-            _finish(pyfuncitem, guard, runner)
+        if not loop.during_setup:
+            loop.finish(pyfuncitem)
     return True
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: Any) -> Iterator[Any]:
+    """Run the `async def` function-scoped fixtures of a test aiotestkit runs on its loop.
+
+    The fixture's function is replaced by a synchronous one for the duration of its setup
+    (pytest then calls it as it would any fixture; pytest-asyncio, which would otherwise claim
+    a `@pytest_asyncio.fixture` for its own loop, sees a synchronous fixture and leaves it).
+    """
+    function = fixturedef.func
+    if not (inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)):
+        return (yield)
+    item = request.node
+    if fixturedef.scope != "function" or not isinstance(item, pytest.Item):
+        return (yield)
+    if not _runs_itself(item):
+        return (yield)
+    instance = request.instance
+    if instance is not None and inspect.ismethod(function):
+        function = function.__func__.__get__(instance)  # a fixture method of the test's class
+    original = fixturedef.func
+    fixturedef.func = _on_item_loop(function, request, item)  # type: ignore[misc]
+    try:
+        return (yield)
+    finally:
+        fixturedef.func = original  # type: ignore[misc]
+
+
+def _on_item_loop(
+    function: Callable[..., Any], request: Any, item: pytest.Item
+) -> Callable[..., Any]:
+    """A synchronous fixture function running the async fixture *function* on *item*'s loop."""
+    name = request.fixturename
+
+    def run_on_item_loop(**kwargs: Any) -> Any:
+        runner = _ItemLoop.of(item).runner
+        if not inspect.isasyncgenfunction(function):
+            return runner.call(function, **kwargs)
+        generator = function(**kwargs)
+        try:
+            value = runner.run(_anext(generator))
+        except StopAsyncIteration:
+            msg = f"async generator fixture {name!r} did not yield a value"
+            raise ValueError(msg) from None
+        request.addfinalizer(functools.partial(_close_fixture, runner, generator, name))
+        return value
+
+    return run_on_item_loop
+
+
+async def _anext(generator: AsyncGenerator[Any, None]) -> Any:
+    return await generator.__anext__()
+
+
+def _close_fixture(runner: PhaseRunner, generator: AsyncGenerator[Any, None], name: str) -> None:
+    """Run the teardown part of an async generator fixture on the test's loop."""
+    runner.run(_finish_generator(generator, name))
+
+
+async def _finish_generator(generator: AsyncGenerator[Any, None], name: str) -> None:
+    try:
+        await generator.__anext__()
+    except StopAsyncIteration:
+        return
+    await generator.aclose()
+    msg = f"async generator fixture {name!r} yielded more than once"
+    raise ValueError(msg)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Check and close the loop of a test aiotestkit ran, after its fixtures' teardown."""
+    try:
+        return (yield)
+    finally:
+        loop = item.stash.get(_ITEM_LOOP, None)
+        if loop is not None:
+            loop.finish(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -346,6 +472,9 @@ def fakeio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEven
     """
     if _run_by_pytest_asyncio(request.node):
         pytest.fail(_SECOND_LOOP.format(fixture="fakeio_loop"), pytrace=False)
+    if _runs_itself(request.node):
+        yield _ItemLoop.of(request.node).guard.loop  # the test's own loop
+        return
     guard = _new_guard(request.node, new_fakeio_loop)
     yield guard.loop
     _finish(request.node, guard)
@@ -360,6 +489,13 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
     """
     if _run_by_pytest_asyncio(request.node):
         pytest.fail(_SECOND_LOOP.format(fixture="clocked_loop"), pytrace=False)
+    if _runs_itself(request.node):
+        own = _ItemLoop.of(request.node).guard.loop  # the test's own loop
+        if not isinstance(own, ClockedEventLoop):
+            msg = "clocked_loop needs virtual time: remove clock=False from @pytest.mark.aiotestkit"
+            pytest.fail(msg, pytrace=False)
+        yield own
+        return
     options = _loop_options(request.node)
     guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
     loop = guard.loop
