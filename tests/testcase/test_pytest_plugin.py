@@ -428,3 +428,63 @@ def test_async_fixtures_run_on_the_test_loop(
             "*leftover_tasks: task still running*",
         ]
     )
+
+
+FORBID_FIXTURES = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def legacy_setup():
+    return asyncio.get_event_loop()
+
+
+@pytest.fixture
+def legacy_teardown():
+    yield
+    asyncio.get_event_loop()
+
+
+@pytest.mark.forbid_get_event_loop
+def test_fixture_setup_is_covered(legacy_setup):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+def test_fixture_teardown_is_covered(legacy_teardown):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.asyncio
+async def test_pytest_asyncio_test():
+    assert asyncio.get_event_loop() is asyncio.get_running_loop()
+
+
+def test_nothing_is_forbidden_afterwards():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        assert asyncio.get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+"""
+
+
+def test_forbid_marker_covers_fixture_setup_and_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(test_forbid=FORBID_FIXTURES)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=3, errors=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_fixture_setup_is_covered ERROR*",
+            "*::test_fixture_teardown_is_covered PASSED*",
+            "*::test_fixture_teardown_is_covered ERROR*",
+            "*GetEventLoopForbiddenError*test_forbid.py:8*",
+            "*GetEventLoopForbiddenError*test_forbid.py:14*",
+        ]
+    )

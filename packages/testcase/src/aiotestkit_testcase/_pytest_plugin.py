@@ -13,7 +13,8 @@ fixtures and an ini option. What it offers:
   running virtual-time loop; `advance(5)` in a synchronous test drives `clocked_loop`).
 - `@pytest.mark.aiotestkit_fail_on(**checks)` and `@pytest.mark.aiotestkit_strict`: leak checks
   (aiotestkit-loopguard's) on the loops above, after the test and before the loop is closed.
-- `@pytest.mark.forbid_get_event_loop`: `asyncio.get_event_loop()` outside a running loop fails.
+- `@pytest.mark.forbid_get_event_loop`: `asyncio.get_event_loop()` outside a running loop fails,
+  in the test and in the setup and teardown of its fixtures.
 - ini option `aiotestkit_asyncio_loop_factories = true`: pytest-asyncio (1.4+) runs its tests
   on aiotestkit loops through its `pytest_asyncio_loop_factories` hook: a virtual-time loop for
   tests that use `advance` or `@pytest.mark.aiotestkit(clock=True)`, a fakeio loop otherwise.
@@ -22,10 +23,12 @@ fixtures and an ini option. What it offers:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -33,6 +36,7 @@ import pytest
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector, new_fakeio_loop
 from aiotestkit_loopguard import (
+    ForbidGetEventLoop,
     LeakError,
     LoopGuard,
     check_loop,
@@ -50,6 +54,8 @@ _GUARDS = pytest.StashKey[list[LoopGuard]]()
 _ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
 """The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
 _UNAWAITED = pytest.StashKey[UnawaitedCalls]()
+_FORBID = pytest.StashKey[ForbidGetEventLoop]()
+"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
 """The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 """The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
@@ -380,13 +386,35 @@ async def _finish_generator(generator: AsyncGenerator[Any, None], name: str) -> 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    """Check and close the loop of a test aiotestkit ran, after its fixtures' teardown."""
-    try:
+    """Apply `forbid_get_event_loop`; check and close the loop of a test aiotestkit ran."""
+    with _forbidding(item):
+        try:
+            return (yield)
+        finally:
+            loop = item.stash.get(_ITEM_LOOP, None)
+            if loop is not None:
+                loop.finish(item)  # after the fixtures' teardown, which may need it
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Apply `forbid_get_event_loop` to the setup of the test's fixtures too."""
+    with _forbidding(item):
         return (yield)
-    finally:
-        loop = item.stash.get(_ITEM_LOOP, None)
-        if loop is not None:
-            loop.finish(item)
+
+
+def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
+    """The item's `forbid_get_event_loop` for one phase (setup, call, teardown), if marked.
+
+    One `ForbidGetEventLoop` per test, entered for each phase: its `violations` gather the
+    calls of the whole test. Between the phases (pytest's reporting) nothing is forbidden.
+    """
+    if item.get_closest_marker("forbid_get_event_loop") is None:
+        return contextlib.nullcontext()
+    forbid = item.stash.get(_FORBID, None)
+    if forbid is None:
+        forbid = item.stash[_FORBID] = forbid_get_event_loop()
+    return forbid
 
 
 @pytest.hookimpl(wrapper=True)
@@ -396,13 +424,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     item.stash[_PASSED] = False
     case = _keep_teardown_under_pdb(item)
     try:
-        if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(
-            _GUARDS, None
-        ):
-            yield  # a guard already forbids (or nothing to do)
-        else:
-            with forbid_get_event_loop():
-                yield
+        with _forbidding(item):
+            yield
     except AssertionError as exc:
         _check_awaited(item, exc)
         raise
