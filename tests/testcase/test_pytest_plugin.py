@@ -488,3 +488,105 @@ def test_forbid_marker_covers_fixture_setup_and_teardown(pytester: pytest.Pytest
             "*GetEventLoopForbiddenError*test_forbid.py:14*",
         ]
     )
+
+
+CHECKS_WITHOUT_LOOP = """
+import asyncio
+
+import pytest
+
+import aiotestkit_testcase
+
+
+def swallow():
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        pass
+
+
+@pytest.fixture
+def swallowing():
+    swallow()
+
+
+@pytest.fixture
+def swallowing_teardown():
+    yield
+    swallow()
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_strict
+def test_swallowed_in_a_fixture(swallowing):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_fail_on(forbidden_get_event_loop=True)
+def test_swallowed_in_the_test():
+    swallow()
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_strict
+def test_swallowed_in_a_fixture_teardown(swallowing_teardown):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+def test_swallowed_without_the_check():
+    swallow()
+
+
+@pytest.mark.aiotestkit_strict
+@pytest.mark.forbid_get_event_loop
+def test_strict_checks_only_the_forbid_marker_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_strict
+def test_strict_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+@pytest.mark.forbid_get_event_loop
+def test_loop_check_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_strict
+def test_strict_with_a_loop_fixture(fakeio_loop):
+    fakeio_loop.run_until_complete(asyncio.sleep(0))
+
+
+@pytest.mark.aiotestkit_strict
+class TestCases(aiotestkit_testcase.TestCase):
+    def test_it(self):
+        pass
+"""
+
+
+def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(test_checks=CHECKS_WITHOUT_LOOP)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=4, failed=5, errors=1)
+    no_loop = "has no aiotestkit loop to check in this test: "
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_swallowed_in_a_fixture FAILED*",
+            "*::test_swallowed_in_the_test FAILED*",
+            "*::test_swallowed_in_a_fixture_teardown ERROR*",
+            "*forbidden_get_event_loop: asyncio.get_event_loop() called with no running loop at "
+            "*test_checks.py:10 in swallow*",
+            "*::test_strict_checks_only_the_forbid_marker_without_a_loop PASSED*",
+            f"*@pytest.mark.aiotestkit_strict {no_loop}mark the async test "
+            "@pytest.mark.aiotestkit, or use a loop fixture*",
+            f"*@pytest.mark.aiotestkit_fail_on(leftover_tasks=True) {no_loop}*",
+            "*::test_strict_with_a_loop_fixture PASSED*",
+            f"*@pytest.mark.aiotestkit_strict {no_loop}an aiotestkit TestCase checks its own "
+            "loop: use aiotestkit_loopguard's @fail_on / @strict decorators*",
+        ]
+    )

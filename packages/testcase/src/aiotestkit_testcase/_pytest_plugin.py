@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -36,6 +37,7 @@ import pytest
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector, new_fakeio_loop
 from aiotestkit_loopguard import (
+    Finding,
     ForbidGetEventLoop,
     LeakError,
     LoopGuard,
@@ -55,6 +57,9 @@ _ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
 """The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
 _UNAWAITED = pytest.StashKey[UnawaitedCalls]()
 _FORBID = pytest.StashKey[ForbidGetEventLoop]()
+_HAD_LOOP = pytest.StashKey[bool]()
+"""Set once an aiotestkit loop was made for the test (its checks have something to check)."""
+_PYTEST_ASYNCIO_DIR = f"{os.sep}pytest_asyncio{os.sep}"
 """The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
 """The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
@@ -197,6 +202,7 @@ def _clocked_factory(autojump: bool) -> Callable[[], ClockedEventLoop]:
 
 
 def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoop]) -> LoopGuard:
+    item.stash[_HAD_LOOP] = True
     guard = LoopGuard(
         factory, forbid_get_event_loop=item.get_closest_marker("forbid_get_event_loop") is not None
     )
@@ -389,11 +395,13 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     """Apply `forbid_get_event_loop`; check and close the loop of a test aiotestkit ran."""
     with _forbidding(item):
         try:
-            return (yield)
+            yield
         finally:
             loop = item.stash.get(_ITEM_LOOP, None)
             if loop is not None:
                 loop.finish(item)  # after the fixtures' teardown, which may need it
+    if item.stash.get(_PASSED, False) and _wants_checks(item):
+        _check_forbidden(item, _checks(item))  # calls made by the fixtures' teardown
 
 
 @pytest.hookimpl(wrapper=True)
@@ -434,15 +442,90 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             _drop_postponed_teardown(item, case)
     _check_awaited(item)
     item.stash[_PASSED] = True
+    if not _wants_checks(item):
+        return  # the usual case, kept cheap
+    checks = _checks(item)
+    _check_forbidden(item, checks)
     loop = item.stash.get(_ASYNCIO_LOOP, None)
     if loop is not None and not loop.is_closed():
         # A loop pytest-asyncio got from our factory for this very test: check it now, while
         # pytest-asyncio has not yet cancelled what is left on it.
-        checks = _checks(item)
-        if any(checks.values()):
-            findings = check_loop(loop, **checks)
-            if findings:
-                raise LeakError(findings)
+        findings = check_loop(loop, **checks)
+        if findings:
+            item.stash[_PASSED] = False
+            raise LeakError(findings)
+    elif not _has_aiotestkit_loop(item):
+        _refuse_checks_without_loop(item)
+
+
+def _wants_checks(item: pytest.Item) -> bool:
+    """Tell whether *item* has an `aiotestkit_strict` or `aiotestkit_fail_on` marker."""
+    return (
+        item.get_closest_marker("aiotestkit_strict") is not None
+        or item.get_closest_marker("aiotestkit_fail_on") is not None
+    )
+
+
+def _check_forbidden(item: pytest.Item, checks: Mapping[str, bool]) -> None:
+    """Fail if the `forbid_get_event_loop` marker recorded calls and the check is on.
+
+    Calls by pytest-asyncio itself (which catches the error and falls back) do not count.
+    """
+    forbid = item.stash.get(_FORBID, None)
+    if forbid is None or not checks.get("forbidden_get_event_loop"):
+        return
+    findings = [
+        Finding("forbidden_get_event_loop", violation)
+        for violation in forbid.violations
+        if _PYTEST_ASYNCIO_DIR not in violation
+    ]
+    if findings:
+        item.stash[_PASSED] = False  # reported once: the loop's own check would repeat them
+        raise LeakError(findings)
+
+
+def _has_aiotestkit_loop(item: pytest.Item) -> bool:
+    """Tell whether an aiotestkit loop was made for *item* (or pytest-asyncio runs it on one)."""
+    return item.stash.get(_HAD_LOOP, False) or (
+        _factories_registered(item.config) and _run_by_pytest_asyncio(item)
+    )
+
+
+def _refuse_checks_without_loop(item: pytest.Item) -> None:
+    """Fail a test whose checks cannot run: it has no aiotestkit loop.
+
+    The `forbidden_get_event_loop` check alone needs no loop under the `forbid_get_event_loop`
+    marker (checked above), and with that marker `aiotestkit_strict` means that check only.
+    """
+    forbid_marked = item.get_closest_marker("forbid_get_event_loop") is not None
+    loop_checks = sorted(
+        {
+            name
+            for marker in item.iter_markers("aiotestkit_fail_on")
+            for name, value in marker.kwargs.items()
+            if value and not (forbid_marked and name == "forbidden_get_event_loop")
+        }
+    )
+    strict = item.get_closest_marker("aiotestkit_strict") is not None
+    if not loop_checks and (forbid_marked or not strict):
+        return
+    what = (
+        f"@pytest.mark.aiotestkit_fail_on({', '.join(f'{name}=True' for name in loop_checks)})"
+        if loop_checks
+        else "@pytest.mark.aiotestkit_strict"
+    )
+    if isinstance(getattr(item, "instance", None), TestCase):
+        hint = (
+            "an aiotestkit TestCase checks its own loop: use aiotestkit_loopguard's @fail_on / "
+            "@strict decorators on the class or method instead"
+        )
+    else:
+        hint = (
+            "mark the async test @pytest.mark.aiotestkit, or use a loop fixture (fakeio_loop, "
+            "clocked_loop), or, for a pytest-asyncio test, set "
+            "`aiotestkit_asyncio_loop_factories = true`"
+        )
+    pytest.fail(f"{what} has no aiotestkit loop to check in this test: {hint}", pytrace=False)
 
 
 def _check_awaited(item: pytest.Item, cause: BaseException | None = None) -> None:
