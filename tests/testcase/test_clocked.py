@@ -192,3 +192,123 @@ def test_waiting_for_a_clock_nobody_advances_is_one_deadlock_error() -> None:
     assert summary(result) == {"run": 2, "errors": 1}, messages(result)
     assert "DeadlockError" in messages(result)
     assert "test_sleeps_without_advance" in str(result.errors[0][0])
+
+
+def test_advance_without_await_fails_the_test_naming_the_line() -> None:
+    class Case(atk.ClockedTestCase):
+        async def asyncSetUp(self) -> None:
+            if self._testMethodName == "test_in_setup":
+                self.advance(1)  # forgotten await
+
+        async def test_in_setup(self) -> None:
+            pass
+
+        async def test_passes_otherwise(self) -> None:
+            self.advance(5)  # forgotten await
+
+        async def test_assertion_after_it(self) -> None:
+            task = asyncio.ensure_future(asyncio.sleep(5))
+            self.advance(5)  # forgotten await: time does not move
+            self.assertTrue(task.done())
+
+        async def test_awaited_in_many_ways(self) -> None:
+            await self.advance(1)
+            await asyncio.gather(self.advance(1), asyncio.sleep(0))
+            await asyncio.wait_for(self.advance(1), None)
+            call = self.advance(1)
+            await call
+            with self.assertRaisesRegex(RuntimeError, r"already awaited"):
+                await call
+            self.assertEqual(self.loop.time(), 4)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 4, "failures": 3}, messages(result)
+    failures = {test.id().rsplit(".", 1)[1]: text for test, text in result.failures}
+    for name, seconds in [
+        ("test_in_setup", 1),
+        ("test_passes_otherwise", 5),
+        ("test_assertion_after_it", 5),
+    ]:
+        text = failures[name]
+        assert "advance() was called without `await`, so the clock did not move" in text
+        assert f"write `await self.advance({seconds})`" in text
+        assert f"self.advance({seconds}) at {__file__}:" in text
+    # The assertion it caused is shown as the cause.
+    assert "False is not true" in failures["test_assertion_after_it"]
+
+
+def test_class_attributes_are_validated_when_the_test_starts() -> None:
+    cases: list[tuple[str, object, str]] = [
+        ("autojump", "yes", "Case.autojump must be True or False, got 'yes'"),
+        ("use_default_loop", 1, "Case.use_default_loop must be True or False, got 1"),
+        ("forbid_get_event_loop", None, "Case.forbid_get_event_loop must be True or False"),
+        ("loop_debug", "on", "Case.loop_debug must be True, False or None, got 'on'"),
+        ("watchdog", "5", "Case.watchdog must be a number of seconds or None (no watchdog)"),
+        ("watchdog", True, "Case.watchdog must be a number of seconds or None"),
+        ("watchdog", 0, "Case.watchdog must be a finite number of seconds > 0 or None"),
+        ("watchdog", float("inf"), "Case.watchdog must be a finite number of seconds > 0"),
+        ("io_grace", -1, "Case.io_grace must be a finite number of seconds >= 0 or None"),
+        ("io_grace", "0", "Case.io_grace must be a number of seconds or None (the clock's"),
+    ]
+    for name, value, message in cases:
+
+        class Case(atk.ClockedTestCase):
+            ran = False
+
+            async def test_it(self) -> None:
+                type(self).ran = True
+
+        setattr(Case, name, value)
+        result = run_class(Case)
+        # An error of the test (before setUp), not a crash of the run.
+        assert summary(result) == {"run": 1, "errors": 1}, (name, value)
+        assert message in messages(result), messages(result)
+        assert not Case.ran
+    for name, value in [("watchdog", 1), ("loop_debug", False), ("io_grace", 0)]:
+
+        class Good(atk.ClockedTestCase):
+            async def test_it(self) -> None:
+                await self.advance(1)
+
+        setattr(Good, name, value)
+        assert summary(run_class(Good)) == {"run": 1}, (name, value)
+
+
+async def _idle_server_and_jumps(jumps: int) -> float:
+    """Open an idle real listening socket, then let autojump make *jumps* jumps; real seconds."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # pragma: no cover - nobody connects
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        start = time.monotonic()
+        for _ in range(jumps):
+            await asyncio.sleep(1)
+        return time.monotonic() - start
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_io_grace_class_attribute() -> None:
+    spent: dict[str, float] = {}
+
+    class NoGrace(atk.ClockedTestCase):
+        autojump = True
+        io_grace = 0
+
+        async def test_it(self) -> None:
+            spent["none"] = await _idle_server_and_jumps(25)  # 0.5 s at the default grace
+
+    class LongGrace(atk.ClockedTestCase):
+        autojump = True
+        io_grace = 0.05
+
+        async def test_it(self) -> None:
+            spent["long"] = await _idle_server_and_jumps(1)
+
+    result = run(NoGrace("test_it"), LongGrace("test_it"))
+    assert summary(result) == {"run": 2}, messages(result)
+    assert spent["none"] < 0.25
+    assert spent["long"] >= 0.05

@@ -94,6 +94,11 @@ async def test_hangs():
     await asyncio.Event().wait()
 
 
+@pytest.mark.aiotestkit(clock=True)
+async def test_advance_without_await(advance):
+    advance(5)
+
+
 def test_advance_refuses_a_loop_without_clock(advance):
     async def inner():
         with pytest.raises(TypeError, match="needs a virtual-time loop"):
@@ -102,7 +107,7 @@ def test_advance_refuses_a_loop_without_clock(advance):
     asyncio.run(inner())
 """
 
-EXPECTED = {"passed": 8, "failed": 3, "errors": 1}  # a fixture's check fails its teardown
+EXPECTED = {"passed": 8, "failed": 4, "errors": 1}  # a fixture's check fails its teardown
 
 
 @pytest.mark.parametrize("asyncio_plugin", ["-p no:asyncio", "strict"])
@@ -121,6 +126,8 @@ def test_markers_and_fixtures(pytester: pytest.Pytester, asyncio_plugin: str) ->
             "FAILED *::test_failing_test_is_not_also_blamed_for_leaks*",
             "FAILED *::test_hangs*",
             "*watchdog of 0.05 s*",
+            "FAILED *::test_advance_without_await*",
+            "*advance(5) at *test_markers_and_fixtures.py:*: write `await advance(5)`",
         ]
     )
     assert result.stdout.str().count("leftover_tasks:") == 1
@@ -180,10 +187,14 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
         @pytest.mark.aiotestkit(watchdog=1)
         async def test_watchdog_refused():
             pass
+
+        @pytest.mark.asyncio
+        async def test_advance_without_await(advance):
+            advance(5)
         """
     )
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=4, failed=2, errors=1)
+    result.assert_outcomes(passed=4, failed=3, errors=1)
     result.stdout.fnmatch_lines_random(
         [
             "*::test_leak_on_pytest_asyncio_loop FAILED*",
@@ -191,6 +202,8 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
             "*::test_shared_loop_is_not_checked PASSED*",
             "*clocked_loop would be a second loop*",
             "*the watchdog of @pytest.mark.aiotestkit(watchdog=...) applies only*",
+            "*::test_advance_without_await FAILED*",
+            "*advance(5) at *:*: write `await advance(5)`",
         ]
     )
 
@@ -282,6 +295,298 @@ def test_auto_mode_is_untouched(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v", "test_auto.py")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines_random(["*::test_untouched PASSED*"])
-    result.stdout.fnmatch_lines(["*another plugin (pytest-asyncio in auto mode?) runs it*"])
+    result.stdout.fnmatch_lines(
+        ["*pytest-asyncio also runs it: its `asyncio_mode = auto` claims every async def test*"]
+    )
     # TestCase classes are unittest's business: auto mode does not claim their coroutines.
     assert_like_unittest(pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "test_cases.py"))
+
+
+def test_both_markers_in_strict_mode_say_which(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra="asyncio_mode = strict"))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit
+        async def test_both():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*has both @pytest.mark.aiotestkit and @pytest.mark.asyncio (pytest-asyncio)*"]
+    )
+    assert "auto" not in result.stdout.str()
+
+
+ASYNC_FIXTURES = """
+import asyncio
+import contextlib
+import contextvars
+
+import pytest
+import pytest_asyncio
+
+VAR = contextvars.ContextVar("VAR")
+LOG = []
+KEEP = []
+
+
+@pytest.fixture
+async def server():
+    loop = asyncio.get_running_loop()
+    VAR.set("from fixture")
+    task = asyncio.ensure_future(asyncio.Event().wait())
+    yield loop, task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    LOG.append(asyncio.get_running_loop() is loop)
+
+
+@pytest.fixture
+async def value():
+    await asyncio.sleep(0)
+    return 42
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+async def test_fixtures_on_the_test_loop(server, value):
+    loop, task = server
+    assert asyncio.get_running_loop() is loop
+    assert value == 42
+    assert VAR.get() == "from fixture"
+    assert not task.done()
+
+
+def test_teardown_ran_on_the_same_loop():
+    assert LOG == [True]
+
+
+@pytest.mark.aiotestkit
+async def test_advance_implies_clock(advance):
+    task = asyncio.ensure_future(asyncio.sleep(10))
+    await advance(10)
+    assert task.done()
+
+
+@pytest.fixture
+async def ticked(advance):
+    await advance(5)
+    return asyncio.get_running_loop().time()
+
+
+@pytest.mark.aiotestkit
+async def test_async_fixture_advances(ticked, clocked_loop):
+    assert ticked == 5
+    assert asyncio.get_running_loop() is clocked_loop
+
+
+@pytest_asyncio.fixture
+async def claimed_by_pytest_asyncio():
+    return asyncio.get_running_loop()
+
+
+@pytest.mark.aiotestkit
+async def test_pytest_asyncio_fixture_runs_on_our_loop(claimed_by_pytest_asyncio):
+    assert claimed_by_pytest_asyncio is asyncio.get_running_loop()
+
+
+class TestInAClass:
+    @pytest.fixture
+    async def method_fixture(self):
+        return self
+
+    @pytest.mark.aiotestkit
+    async def test_method(self, method_fixture):
+        assert method_fixture is self
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+async def test_leak_is_checked_after_the_fixtures_teardown(value):
+    KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+"""
+
+
+@pytest.mark.parametrize("asyncio_plugin", ["-p no:asyncio", "strict"])
+def test_async_fixtures_run_on_the_test_loop(
+    pytester: pytest.Pytester, asyncio_plugin: str
+) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(ASYNC_FIXTURES)
+    args = ["-p", "no:randomly"] + (["-p", "no:asyncio"] if asyncio_plugin != "strict" else [])
+    result = pytester.runpytest_inprocess(*FAST, *args, "-v")
+    result.assert_outcomes(passed=7, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_leak_is_checked_after_the_fixtures_teardown ERROR*",
+            "*leftover_tasks: task still running*",
+        ]
+    )
+
+
+FORBID_FIXTURES = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def legacy_setup():
+    return asyncio.get_event_loop()
+
+
+@pytest.fixture
+def legacy_teardown():
+    yield
+    asyncio.get_event_loop()
+
+
+@pytest.mark.forbid_get_event_loop
+def test_fixture_setup_is_covered(legacy_setup):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+def test_fixture_teardown_is_covered(legacy_teardown):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.asyncio
+async def test_pytest_asyncio_test():
+    assert asyncio.get_event_loop() is asyncio.get_running_loop()
+
+
+def test_nothing_is_forbidden_afterwards():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        assert asyncio.get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+"""
+
+
+def test_forbid_marker_covers_fixture_setup_and_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(test_forbid=FORBID_FIXTURES)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=3, errors=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_fixture_setup_is_covered ERROR*",
+            "*::test_fixture_teardown_is_covered PASSED*",
+            "*::test_fixture_teardown_is_covered ERROR*",
+            "*GetEventLoopForbiddenError*test_forbid.py:8*",
+            "*GetEventLoopForbiddenError*test_forbid.py:14*",
+        ]
+    )
+
+
+CHECKS_WITHOUT_LOOP = """
+import asyncio
+
+import pytest
+
+import aiotestkit_testcase
+
+
+def swallow():
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        pass
+
+
+@pytest.fixture
+def swallowing():
+    swallow()
+
+
+@pytest.fixture
+def swallowing_teardown():
+    yield
+    swallow()
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_strict
+def test_swallowed_in_a_fixture(swallowing):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_fail_on(forbidden_get_event_loop=True)
+def test_swallowed_in_the_test():
+    swallow()
+
+
+@pytest.mark.forbid_get_event_loop
+@pytest.mark.aiotestkit_strict
+def test_swallowed_in_a_fixture_teardown(swallowing_teardown):
+    pass
+
+
+@pytest.mark.forbid_get_event_loop
+def test_swallowed_without_the_check():
+    swallow()
+
+
+@pytest.mark.aiotestkit_strict
+@pytest.mark.forbid_get_event_loop
+def test_strict_checks_only_the_forbid_marker_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_strict
+def test_strict_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+@pytest.mark.forbid_get_event_loop
+def test_loop_check_without_a_loop():
+    pass
+
+
+@pytest.mark.aiotestkit_strict
+def test_strict_with_a_loop_fixture(fakeio_loop):
+    fakeio_loop.run_until_complete(asyncio.sleep(0))
+
+
+@pytest.mark.aiotestkit_strict
+class TestCases(aiotestkit_testcase.TestCase):
+    def test_it(self):
+        pass
+"""
+
+
+def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(test_checks=CHECKS_WITHOUT_LOOP)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=4, failed=5, errors=1)
+    no_loop = "has no aiotestkit loop to check in this test: "
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_swallowed_in_a_fixture FAILED*",
+            "*::test_swallowed_in_the_test FAILED*",
+            "*::test_swallowed_in_a_fixture_teardown ERROR*",
+            "*forbidden_get_event_loop: asyncio.get_event_loop() called with no running loop at "
+            "*test_checks.py:10 in swallow*",
+            "*::test_strict_checks_only_the_forbid_marker_without_a_loop PASSED*",
+            f"*@pytest.mark.aiotestkit_strict {no_loop}mark the async test "
+            "@pytest.mark.aiotestkit, or use a loop fixture*",
+            f"*@pytest.mark.aiotestkit_fail_on(leftover_tasks=True) {no_loop}*",
+            "*::test_strict_with_a_loop_fixture PASSED*",
+            f"*@pytest.mark.aiotestkit_strict {no_loop}an aiotestkit TestCase checks its own "
+            "loop: use aiotestkit_loopguard's @fail_on / @strict decorators*",
+        ]
+    )

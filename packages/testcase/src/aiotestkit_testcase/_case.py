@@ -7,6 +7,8 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import math
+import numbers
 import unittest
 import warnings
 from collections.abc import Callable
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 __unittest = True
 
 _T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -40,6 +43,50 @@ def _class_attribute(case: unittest.TestCase, name: str) -> Any:
             value = vars(klass)[name]
             return value.__func__ if isinstance(value, staticmethod) else value
     return None  # pragma: no cover - TestCase defines every attribute read this way
+
+
+def check_flag(case: unittest.TestCase, name: str, *, optional: bool = False) -> bool | None:
+    """Return the class attribute *name* of *case*, which must be a bool (or None if optional).
+
+    Raises:
+        TypeError: naming the attribute and its value.
+    """
+    value: object = getattr(case, name)
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    expected = "True, False or None" if optional else "True or False"
+    msg = f"{type(case).__qualname__}.{name} must be {expected}, got {value!r}"
+    raise TypeError(msg)
+
+
+def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: str) -> float | None:
+    """Return the class attribute *name* of *case*: None or a finite number of real seconds.
+
+    Args:
+        case: the test.
+        name: the attribute.
+        zero: whether 0 is allowed.
+        meaning: what None means, for the messages.
+
+    Raises:
+        TypeError: if the value is neither None nor a real number (naming it).
+        ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
+    """
+    value: object = getattr(case, name)
+    if value is None:
+        return None
+    where = f"{type(case).__qualname__}.{name}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
+        bound = ">= 0" if zero else "> 0"
+        msg = (
+            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
+        )
+        raise ValueError(msg)
+    return seconds
 
 
 class TestCase(AsyncAssertionsMixin, unittest.TestCase):
@@ -149,7 +196,21 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         """Return the function whose `fail_on` decorations apply to this test."""
         return getattr(type(self), self._testMethodName, None)
 
+    def _aiotestkit_check_settings(self) -> None:
+        """Validate the class attributes configuring the test (a hook for subclasses).
+
+        They are read when each test starts, so a wrong value is an error of the test.
+
+        Raises:
+            TypeError, ValueError: naming the attribute and its value.
+        """
+        check_flag(self, "use_default_loop")
+        check_flag(self, "forbid_get_event_loop")
+        check_flag(self, "loop_debug", optional=True)
+        check_seconds(self, "watchdog", zero=False, meaning="no watchdog")
+
     def _aiotestkit_start(self) -> PhaseRunner:
+        self._aiotestkit_check_settings()
         configured: object = _class_attribute(self, "loop_factory")
         factory: LoopFactory | None
         if configured is None:
@@ -162,9 +223,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
             raise TypeError(msg)
         guard = LoopGuard(
             factory,
-            use_default_loop=bool(self.use_default_loop),
+            use_default_loop=self.use_default_loop,
             debug=self.loop_debug,
-            forbid_get_event_loop=bool(self.forbid_get_event_loop),
+            forbid_get_event_loop=self.forbid_get_event_loop,
         )
         self._aiotestkit_guard = guard
         loop = guard.start()
@@ -346,6 +407,37 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         self._aiotestkit_close()
 
 
+class _InstanceOnly:
+    """A method that exists on instances only: reading it from the class raises AttributeError.
+
+    unittest's loader builds `cls("runTest")` from any TestCase class that has no `test*`
+    methods but `hasattr(cls, "runTest")`, and pytest does the same. It skips the stdlib's own
+    `FunctionTestCase` by identity, not a subclass such as ours: imported into a test module
+    (`from aiotestkit import *`), it would be built with the *string* "runTest" as its test
+    function and crash the run. Hidden on the class, `runTest` is still found on an instance,
+    where `unittest.TestCase.__init__` and `run()` look it up.
+    """
+
+    __slots__ = ("__wrapped__",)
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.__wrapped__ = function
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            name = getattr(owner, "__qualname__", "FunctionTestCase")
+            msg = (
+                f"{name}.runTest exists only on instances: a FunctionTestCase is built from a "
+                "test function, never collected from a test module"
+            )
+            raise AttributeError(msg)
+        return self.__wrapped__.__get__(instance, owner)
+
+
+def _instance_only(function: _F) -> _F:
+    return cast("_F", _InstanceOnly(function))
+
+
 class FunctionTestCase(TestCase, unittest.FunctionTestCase):
     """A test case wrapping a test function; coroutine functions are awaited on the test's loop.
 
@@ -356,7 +448,20 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
         description: the test's description (default: the function's docstring).
 
     `fail_on`/`strict`/`lenient` decorations of *testFunc* apply.
+
+    Neither unittest's loader nor pytest collects this class or its subclasses from a test
+    module that imports them: a FunctionTestCase is built by hand from a function (for a
+    `load_tests` function or a suite), never from a method name.
     """
+
+    __test__ = False  # pytest: not a test class (inherited: a subclass is built the same way)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass's own runTest stays invisible to the loaders too.
+        own = vars(cls).get("runTest")
+        if own is not None and not isinstance(own, _InstanceOnly):
+            cls.runTest = _instance_only(own)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -385,6 +490,7 @@ class FunctionTestCase(TestCase, unittest.FunctionTestCase):
             return self._aiotestkit_tear_down()
         return None
 
+    @_instance_only
     def runTest(self) -> Any:
         """Call the test function; its awaitable, if any, is awaited."""
         result = self._aiotestkit_func()

@@ -9,7 +9,8 @@ from typing import ClassVar
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector
 
-from ._case import LoopFactory, TestCase
+from ._advance import AdvanceCall, caller
+from ._case import LoopFactory, TestCase, check_flag, check_seconds
 from ._phases import DONE
 
 __unittest = True
@@ -25,20 +26,34 @@ class ClockedTestCase(TestCase):
     Class attributes:
         autojump: jump the clock to the next timer whenever the loop is idle (default False:
             time moves only through `advance()`).
+        io_grace: real seconds the loop waits for real sockets and pipes (not fakeio's mocks)
+            to deliver before each jump of virtual time; None (default) keeps the clock's
+            default. While any real file descriptor is registered (even an idle listening
+            server), every jump costs that much real time; 0 suits tests whose sockets only
+            talk to the loop itself.
 
     A custom `loop_factory` must return a `ClockedEventLoop`.
     """
 
     autojump: ClassVar[bool] = False
+    io_grace: ClassVar[float | None] = None
 
     loop: ClockedEventLoop
     """The test's virtual-time event loop."""
 
+    def _aiotestkit_check_settings(self) -> None:
+        super()._aiotestkit_check_settings()
+        check_flag(self, "autojump")
+        check_seconds(self, "io_grace", zero=True, meaning="the clock's default")
+
     def _aiotestkit_default_loop_factory(self) -> LoopFactory:
-        autojump = bool(self.autojump)
+        autojump = self.autojump
+        io_grace = self.io_grace
 
         def clocked_loop() -> ClockedEventLoop:
-            return ClockedEventLoop(selector=TestSelector(), autojump=autojump)
+            if io_grace is None:
+                return ClockedEventLoop(selector=TestSelector(), autojump=autojump)
+            return ClockedEventLoop(selector=TestSelector(), autojump=autojump, io_grace=io_grace)
 
         return clocked_loop
 
@@ -62,15 +77,19 @@ class ClockedTestCase(TestCase):
         Each timer runs with `loop.time()` equal to its own deadline, in order, as if the time
         had really passed (asynctest's semantics). Use `await self.advance(10)` in coroutines;
         in synchronous code (a sync test, setUp or tearDown) `self.advance(10)` runs the loop
-        itself until the clock has moved.
+        itself until the clock has moved. A call in a coroutine that is never awaited fails the
+        test when its phase ends, naming the line (the clock would silently not have moved).
 
         Raises:
             ValueError: if *seconds* is negative.
         """
         loop = self.loop
-        if loop.is_running():
-            return loop.advance(seconds)
         runner = self._aiotestkit_runner
+        if loop.is_running():
+            call = AdvanceCall(loop, seconds, "self.advance", caller())
+            if runner is not None:
+                runner.unawaited.add(call)  # checked when the phase ends
+            return call
         if runner is None:  # pragma: no cover - self.loop exists only while a runner does
             msg = "advance() needs the test's loop: call it during the test"
             raise RuntimeError(msg)

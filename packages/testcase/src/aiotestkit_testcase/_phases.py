@@ -28,6 +28,8 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
+from ._advance import UnawaitedCalls
+
 __unittest = True  # hide this module's frames from unittest tracebacks
 
 _T = TypeVar("_T")
@@ -105,6 +107,8 @@ class PhaseRunner:
         self._task: asyncio.Task[Any] | None = None
         self._report: str | None = None
         self._in_sync = False
+        self.unawaited = UnawaitedCalls()
+        """`advance()` calls made on the loop; one never awaited by the end of a phase fails it."""
 
     def call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Call *func* in the shared context; if it returns an awaitable, run that on the loop.
@@ -133,7 +137,9 @@ class PhaseRunner:
 
         Raises:
             AssertionError: (the test's failureException) if the watchdog expired; the message
-                lists the loop's pending tasks and where each one is suspended.
+                lists the loop's pending tasks and where each one is suspended. Also if an
+                `advance()` call made meanwhile was never awaited (the line is named); if the
+                awaitable failed an assertion, that failure becomes the cause.
         """
         coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
         loop = self.loop
@@ -151,11 +157,16 @@ class PhaseRunner:
         self._report = None
         timers = self._arm(task)
         try:
-            return loop.run_until_complete(task)
+            result = loop.run_until_complete(task)
         except BaseException as exc:
             report = self._report
             if report is not None:
                 raise self._failure(report) from exc
+            # A forgotten `await` is the likely cause of a failed assertion (time did not
+            # move): report it first. Other errors (and skips) stay as they are.
+            missed = self.unawaited.report()
+            if missed is not None and isinstance(exc, AssertionError):
+                raise self._failure(missed) from exc
             raise
         finally:
             self._task = None
@@ -163,6 +174,10 @@ class PhaseRunner:
                 timer.cancel()
             if box:
                 self._copy_back(box[0])
+        missed = self.unawaited.report()
+        if missed is not None:
+            raise self._failure(missed)
+        return result
 
     def _copy_back(self, final: contextvars.Context) -> None:
         shared = self.context

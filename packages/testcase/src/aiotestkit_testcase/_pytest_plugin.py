@@ -5,14 +5,16 @@ fixtures and an ini option. What it offers:
 
 - `@pytest.mark.aiotestkit(clock=False, autojump=False, watchdog=None)`: run an `async def`
   test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` a virtual-time
-  `ClockedEventLoop`). Works without pytest-asyncio; in pytest-asyncio's strict mode (its
-  default) the two never claim the same test.
+  `ClockedEventLoop`; also when the test uses `advance`). Works without pytest-asyncio; in
+  pytest-asyncio's strict mode (its default) the two never claim the same test. Its
+  function-scoped `async def` fixtures run on the test's loop.
 - fixtures `fakeio_loop` and `clocked_loop` (a fresh loop, current for the test, closed like
   `asyncio.Runner.close()` afterwards) and `advance` (`await advance(5)` inside the test's
   running virtual-time loop; `advance(5)` in a synchronous test drives `clocked_loop`).
 - `@pytest.mark.aiotestkit_fail_on(**checks)` and `@pytest.mark.aiotestkit_strict`: leak checks
   (aiotestkit-loopguard's) on the loops above, after the test and before the loop is closed.
-- `@pytest.mark.forbid_get_event_loop`: `asyncio.get_event_loop()` outside a running loop fails.
+- `@pytest.mark.forbid_get_event_loop`: `asyncio.get_event_loop()` outside a running loop fails,
+  in the test and in the setup and teardown of its fixtures.
 - ini option `aiotestkit_asyncio_loop_factories = true`: pytest-asyncio (1.4+) runs its tests
   on aiotestkit loops through its `pytest_asyncio_loop_factories` hook: a virtual-time loop for
   tests that use `advance` or `@pytest.mark.aiotestkit(clock=True)`, a fakeio loop otherwise.
@@ -21,9 +23,13 @@ fixtures and an ini option. What it offers:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+import os
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -31,6 +37,8 @@ import pytest
 from aiotestkit_clock import ClockedEventLoop
 from aiotestkit_fakeio import TestSelector, new_fakeio_loop
 from aiotestkit_loopguard import (
+    Finding,
+    ForbidGetEventLoop,
     LeakError,
     LoopGuard,
     check_loop,
@@ -39,11 +47,21 @@ from aiotestkit_loopguard import (
     known_checks,
 )
 
+from ._advance import AdvanceCall, UnawaitedCalls, caller
 from ._case import TestCase
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
 _GUARDS = pytest.StashKey[list[LoopGuard]]()
+_ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
+"""The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
+_UNAWAITED = pytest.StashKey[UnawaitedCalls]()
+_FORBID = pytest.StashKey[ForbidGetEventLoop]()
+_HAD_LOOP = pytest.StashKey[bool]()
+"""Set once an aiotestkit loop was made for the test (its checks have something to check)."""
+_PYTEST_ASYNCIO_DIR = f"{os.sep}pytest_asyncio{os.sep}"
+"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
+"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 """The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
 
@@ -59,12 +77,39 @@ _MARKERS = (
 
 _FACTORIES_PLUGIN = "aiotestkit-asyncio-factories"
 
-_CLAIMED_TWICE = (
-    "this test is marked @pytest.mark.aiotestkit but another plugin (pytest-asyncio in auto "
-    "mode?) runs it. Remove the marker and set `aiotestkit_asyncio_loop_factories = true` in "
-    "the pytest configuration to run pytest-asyncio's tests on aiotestkit loops, or use "
-    "pytest-asyncio's strict mode"
+_CLAIMED_TWICE_AUTO = (
+    "this async test is marked @pytest.mark.aiotestkit, and pytest-asyncio also runs it: its "
+    "`asyncio_mode = auto` claims every async def test. Either set "
+    "`aiotestkit_asyncio_loop_factories = true` in the pytest configuration (pytest-asyncio then "
+    "runs it on an aiotestkit loop, which @pytest.mark.aiotestkit(clock=..., autojump=...) "
+    "chooses), or set `asyncio_mode = strict` (then only @pytest.mark.asyncio tests are "
+    "pytest-asyncio's and this marker runs the test on its own)"
 )
+
+_CLAIMED_TWICE_MARKERS = (
+    "this async test has both @pytest.mark.aiotestkit and @pytest.mark.asyncio (pytest-asyncio), "
+    "and only one plugin can run it. Remove @pytest.mark.asyncio to have aiotestkit run it (with "
+    "a watchdog if wanted), or set `aiotestkit_asyncio_loop_factories = true` in the pytest "
+    "configuration to have pytest-asyncio run it on the aiotestkit loop the marker chooses"
+)
+
+
+def _claimed_twice(item: pytest.Item) -> str:
+    """Explain which plugins both want to run *item*, and what to do in that case."""
+    if item.get_closest_marker("asyncio") is not None and not _auto_mode(item.config):
+        return _CLAIMED_TWICE_MARKERS
+    return _CLAIMED_TWICE_AUTO
+
+
+def _auto_mode(config: pytest.Config) -> bool:
+    """Tell whether pytest-asyncio runs in auto mode (`--asyncio-mode`, else the ini option)."""
+    mode: object = config.getoption("asyncio_mode", None)
+    if mode is None:
+        try:
+            mode = config.getini("asyncio_mode")
+        except ValueError:  # pytest-asyncio is not installed or disabled: no such option
+            return False
+    return mode == "auto"
 
 
 _NO_WATCHDOG = (
@@ -157,6 +202,7 @@ def _clocked_factory(autojump: bool) -> Callable[[], ClockedEventLoop]:
 
 
 def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoop]) -> LoopGuard:
+    item.stash[_HAD_LOOP] = True
     guard = LoopGuard(
         factory, forbid_get_event_loop=item.get_closest_marker("forbid_get_event_loop") is not None
     )
@@ -188,6 +234,66 @@ def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = No
 # -- running @pytest.mark.aiotestkit tests -----------------------------------------------------
 
 
+class _ItemLoop:
+    """The loop (guard and phase runner) of a test that aiotestkit runs itself.
+
+    Made on first need: by an `async def` fixture of the test (run on this loop), by the
+    `clocked_loop` / `fakeio_loop` fixtures (which then return it), or by the test itself.
+    Made while the test is set up, it is checked and closed after the fixtures' teardown (they
+    may still need it); made by the test, right after the test, as before.
+    """
+
+    __slots__ = ("during_setup", "guard", "runner")
+
+    def __init__(self, item: pytest.Item, *, during_setup: bool) -> None:
+        options = _loop_options(item)
+        factory: Callable[[], asyncio.AbstractEventLoop] = new_fakeio_loop
+        if _wants_clock(item, options):
+            factory = _clocked_factory(bool(options.get("autojump")))
+        self.guard = _new_guard(item, factory)
+        self.runner = PhaseRunner(
+            self.guard.loop,
+            contextvars.copy_context(),
+            options.get("watchdog"),
+            pytest.fail.Exception,
+        )
+        # The runner checks the `advance` fixture's calls when each phase ends.
+        self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
+        self.during_setup = during_setup
+
+    @classmethod
+    def of(cls, item: pytest.Item, *, during_setup: bool = True) -> _ItemLoop:
+        """The loop of *item*, made now if it has none yet."""
+        made = item.stash.get(_ITEM_LOOP, None)
+        if made is None:
+            made = item.stash[_ITEM_LOOP] = cls(item, during_setup=during_setup)
+        return made
+
+    def finish(self, item: pytest.Item) -> None:
+        """Check (if the test passed) and close the loop."""
+        del item.stash[_ITEM_LOOP]
+        _finish(item, self.guard, self.runner)
+
+
+def _wants_clock(item: pytest.Item, options: Mapping[str, Any]) -> bool:
+    """Virtual time: `clock=True`, or (unless `clock=False`) the test uses `advance`."""
+    if "clock" in options:
+        return bool(options["clock"])
+    return not {"advance", "clocked_loop"}.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def _runs_itself(item: pytest.Item) -> bool:
+    """Tell whether aiotestkit runs *item*: marked `aiotestkit`, async, not pytest-asyncio's."""
+    if item.get_closest_marker("aiotestkit") is None:
+        return False
+    if not inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return False
+    # pytest-asyncio makes its tests instances of its own item class (also in auto mode) and
+    # documents `is_async_test(item)` to tell them; it replaces `obj` only while running them.
+    is_async_test = getattr(item.config.pluginmanager.get_plugin("asyncio"), "is_async_test", None)
+    return not (callable(is_async_test) and is_async_test(item))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run an `async def` test marked `aiotestkit` on a fresh aiotestkit loop."""
@@ -199,35 +305,124 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         # it on its own loop: two plugins would then want to run the same test.
         if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
             if not _factories_registered(pyfuncitem.config):
-                pytest.fail(_CLAIMED_TWICE, pytrace=False)
+                pytest.fail(_claimed_twice(pyfuncitem), pytrace=False)
             if options.get("watchdog") is not None:
                 pytest.fail(_NO_WATCHDOG, pytrace=False)
             # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
         return None  # a synchronous test: the marker only configures the loop fixtures
-    if options.get("clock"):
-        factory: Callable[[], asyncio.AbstractEventLoop] = _clocked_factory(
-            bool(options.get("autojump"))
-        )
-    else:
-        factory = new_fakeio_loop
-    # A loop fixture the test also requested (clocked_loop, via `advance`) is the test's loop.
-    loop = pyfuncitem.funcargs.get("clocked_loop") or pyfuncitem.funcargs.get("fakeio_loop")
-    guard = None if isinstance(loop, asyncio.AbstractEventLoop) else _new_guard(pyfuncitem, factory)
-    if guard is not None:
-        loop = guard.loop
-    assert isinstance(loop, asyncio.AbstractEventLoop)
-    runner = PhaseRunner(
-        loop, contextvars.copy_context(), options.get("watchdog"), pytest.fail.Exception
-    )
+    loop = _ItemLoop.of(pyfuncitem, during_setup=False)
     parameters = inspect.signature(pyfuncitem.obj).parameters
     kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
     try:
-        runner.call(pyfuncitem.obj, **kwargs)
+        loop.runner.call(pyfuncitem.obj, **kwargs)
         pyfuncitem.stash[_PASSED] = True
     finally:
-        if guard is not None:
-            _finish(pyfuncitem, guard, runner)
+        if not loop.during_setup:
+            loop.finish(pyfuncitem)
     return True
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: Any) -> Iterator[Any]:
+    """Run the `async def` function-scoped fixtures of a test aiotestkit runs on its loop.
+
+    The fixture's function is replaced by a synchronous one for the duration of its setup
+    (pytest then calls it as it would any fixture; pytest-asyncio, which would otherwise claim
+    a `@pytest_asyncio.fixture` for its own loop, sees a synchronous fixture and leaves it).
+    """
+    function = fixturedef.func
+    if not (inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)):
+        return (yield)
+    item = request.node
+    if fixturedef.scope != "function" or not isinstance(item, pytest.Item):
+        return (yield)
+    if not _runs_itself(item):
+        return (yield)
+    instance = request.instance
+    if instance is not None and inspect.ismethod(function):
+        function = function.__func__.__get__(instance)  # a fixture method of the test's class
+    original = fixturedef.func
+    fixturedef.func = _on_item_loop(function, request, item)  # type: ignore[misc]
+    try:
+        return (yield)
+    finally:
+        fixturedef.func = original  # type: ignore[misc]
+
+
+def _on_item_loop(
+    function: Callable[..., Any], request: Any, item: pytest.Item
+) -> Callable[..., Any]:
+    """A synchronous fixture function running the async fixture *function* on *item*'s loop."""
+    name = request.fixturename
+
+    def run_on_item_loop(**kwargs: Any) -> Any:
+        runner = _ItemLoop.of(item).runner
+        if not inspect.isasyncgenfunction(function):
+            return runner.call(function, **kwargs)
+        generator = function(**kwargs)
+        try:
+            value = runner.run(_anext(generator))
+        except StopAsyncIteration:
+            msg = f"async generator fixture {name!r} did not yield a value"
+            raise ValueError(msg) from None
+        request.addfinalizer(functools.partial(_close_fixture, runner, generator, name))
+        return value
+
+    return run_on_item_loop
+
+
+async def _anext(generator: AsyncGenerator[Any, None]) -> Any:
+    return await generator.__anext__()
+
+
+def _close_fixture(runner: PhaseRunner, generator: AsyncGenerator[Any, None], name: str) -> None:
+    """Run the teardown part of an async generator fixture on the test's loop."""
+    runner.run(_finish_generator(generator, name))
+
+
+async def _finish_generator(generator: AsyncGenerator[Any, None], name: str) -> None:
+    try:
+        await generator.__anext__()
+    except StopAsyncIteration:
+        return
+    await generator.aclose()
+    msg = f"async generator fixture {name!r} yielded more than once"
+    raise ValueError(msg)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Apply `forbid_get_event_loop`; check and close the loop of a test aiotestkit ran."""
+    with _forbidding(item):
+        try:
+            yield
+        finally:
+            loop = item.stash.get(_ITEM_LOOP, None)
+            if loop is not None:
+                loop.finish(item)  # after the fixtures' teardown, which may need it
+    if item.stash.get(_PASSED, False) and _wants_checks(item):
+        _check_forbidden(item, _checks(item))  # calls made by the fixtures' teardown
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Apply `forbid_get_event_loop` to the setup of the test's fixtures too."""
+    with _forbidding(item):
+        return (yield)
+
+
+def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
+    """The item's `forbid_get_event_loop` for one phase (setup, call, teardown), if marked.
+
+    One `ForbidGetEventLoop` per test, entered for each phase: its `violations` gather the
+    calls of the whole test. Between the phases (pytest's reporting) nothing is forbidden.
+    """
+    if item.get_closest_marker("forbid_get_event_loop") is None:
+        return contextlib.nullcontext()
+    forbid = item.stash.get(_FORBID, None)
+    if forbid is None:
+        forbid = item.stash[_FORBID] = forbid_get_event_loop()
+    return forbid
 
 
 @pytest.hookimpl(wrapper=True)
@@ -237,26 +432,110 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     item.stash[_PASSED] = False
     case = _keep_teardown_under_pdb(item)
     try:
-        if item.get_closest_marker("forbid_get_event_loop") is None or item.stash.get(
-            _GUARDS, None
-        ):
-            yield  # a guard already forbids (or nothing to do)
-        else:
-            with forbid_get_event_loop():
-                yield
+        with _forbidding(item):
+            yield
+    except AssertionError as exc:
+        _check_awaited(item, exc)
+        raise
     finally:
         if case is not None:
             _drop_postponed_teardown(item, case)
+    _check_awaited(item)
     item.stash[_PASSED] = True
+    if not _wants_checks(item):
+        return  # the usual case, kept cheap
+    checks = _checks(item)
+    _check_forbidden(item, checks)
     loop = item.stash.get(_ASYNCIO_LOOP, None)
     if loop is not None and not loop.is_closed():
         # A loop pytest-asyncio got from our factory for this very test: check it now, while
         # pytest-asyncio has not yet cancelled what is left on it.
-        checks = _checks(item)
-        if any(checks.values()):
-            findings = check_loop(loop, **checks)
-            if findings:
-                raise LeakError(findings)
+        findings = check_loop(loop, **checks)
+        if findings:
+            item.stash[_PASSED] = False
+            raise LeakError(findings)
+    elif not _has_aiotestkit_loop(item):
+        _refuse_checks_without_loop(item)
+
+
+def _wants_checks(item: pytest.Item) -> bool:
+    """Tell whether *item* has an `aiotestkit_strict` or `aiotestkit_fail_on` marker."""
+    return (
+        item.get_closest_marker("aiotestkit_strict") is not None
+        or item.get_closest_marker("aiotestkit_fail_on") is not None
+    )
+
+
+def _check_forbidden(item: pytest.Item, checks: Mapping[str, bool]) -> None:
+    """Fail if the `forbid_get_event_loop` marker recorded calls and the check is on.
+
+    Calls by pytest-asyncio itself (which catches the error and falls back) do not count.
+    """
+    forbid = item.stash.get(_FORBID, None)
+    if forbid is None or not checks.get("forbidden_get_event_loop"):
+        return
+    findings = [
+        Finding("forbidden_get_event_loop", violation)
+        for violation in forbid.violations
+        if _PYTEST_ASYNCIO_DIR not in violation
+    ]
+    if findings:
+        item.stash[_PASSED] = False  # reported once: the loop's own check would repeat them
+        raise LeakError(findings)
+
+
+def _has_aiotestkit_loop(item: pytest.Item) -> bool:
+    """Tell whether an aiotestkit loop was made for *item* (or pytest-asyncio runs it on one)."""
+    return item.stash.get(_HAD_LOOP, False) or (
+        _factories_registered(item.config) and _run_by_pytest_asyncio(item)
+    )
+
+
+def _refuse_checks_without_loop(item: pytest.Item) -> None:
+    """Fail a test whose checks cannot run: it has no aiotestkit loop.
+
+    The `forbidden_get_event_loop` check alone needs no loop under the `forbid_get_event_loop`
+    marker (checked above), and with that marker `aiotestkit_strict` means that check only.
+    """
+    forbid_marked = item.get_closest_marker("forbid_get_event_loop") is not None
+    loop_checks = sorted(
+        {
+            name
+            for marker in item.iter_markers("aiotestkit_fail_on")
+            for name, value in marker.kwargs.items()
+            if value and not (forbid_marked and name == "forbidden_get_event_loop")
+        }
+    )
+    strict = item.get_closest_marker("aiotestkit_strict") is not None
+    if not loop_checks and (forbid_marked or not strict):
+        return
+    what = (
+        f"@pytest.mark.aiotestkit_fail_on({', '.join(f'{name}=True' for name in loop_checks)})"
+        if loop_checks
+        else "@pytest.mark.aiotestkit_strict"
+    )
+    if isinstance(getattr(item, "instance", None), TestCase):
+        hint = (
+            "an aiotestkit TestCase checks its own loop: use aiotestkit_loopguard's @fail_on / "
+            "@strict decorators on the class or method instead"
+        )
+    else:
+        hint = (
+            "mark the async test @pytest.mark.aiotestkit, or use a loop fixture (fakeio_loop, "
+            "clocked_loop), or, for a pytest-asyncio test, set "
+            "`aiotestkit_asyncio_loop_factories = true`"
+        )
+    pytest.fail(f"{what} has no aiotestkit loop to check in this test: {hint}", pytrace=False)
+
+
+def _check_awaited(item: pytest.Item, cause: BaseException | None = None) -> None:
+    """Fail *item* if its `advance` fixture made a call that was never awaited."""
+    __tracebackhide__ = True
+    unawaited = item.stash.get(_UNAWAITED, None)
+    missed = unawaited.report() if unawaited is not None else None
+    if missed is not None:
+        # A failed assertion after a forgotten await (time did not move) has that cause.
+        raise pytest.fail.Exception(missed, pytrace=False) from cause
 
 
 def _keep_teardown_under_pdb(item: pytest.Item) -> TestCase | None:
@@ -299,6 +578,9 @@ def fakeio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEven
     """
     if _run_by_pytest_asyncio(request.node):
         pytest.fail(_SECOND_LOOP.format(fixture="fakeio_loop"), pytrace=False)
+    if _runs_itself(request.node):
+        yield _ItemLoop.of(request.node).guard.loop  # the test's own loop
+        return
     guard = _new_guard(request.node, new_fakeio_loop)
     yield guard.loop
     _finish(request.node, guard)
@@ -313,6 +595,13 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
     """
     if _run_by_pytest_asyncio(request.node):
         pytest.fail(_SECOND_LOOP.format(fixture="clocked_loop"), pytrace=False)
+    if _runs_itself(request.node):
+        own = _ItemLoop.of(request.node).guard.loop  # the test's own loop
+        if not isinstance(own, ClockedEventLoop):
+            msg = "clocked_loop needs virtual time: remove clock=False from @pytest.mark.aiotestkit"
+            pytest.fail(msg, pytrace=False)
+        yield own
+        return
     options = _loop_options(request.node)
     guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
     loop = guard.loop
@@ -322,14 +611,16 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
 
 
 @pytest.fixture
-def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]]:
+def advance(request: pytest.FixtureRequest) -> Iterator[Callable[[float], Awaitable[None]]]:
     """Move a virtual clock forward, running every callback due on the way.
 
     Inside a coroutine, `await advance(5)` advances the running loop, which must be a
     `ClockedEventLoop` (`@pytest.mark.aiotestkit(clock=True)`, or pytest-asyncio with
     `aiotestkit_asyncio_loop_factories = true`). In a synchronous test, `advance(5)` runs the
-    `clocked_loop` fixture's loop until its clock has moved.
+    `clocked_loop` fixture's loop until its clock has moved. A call inside a coroutine that is
+    never awaited fails the test, naming the line.
     """
+    unawaited: UnawaitedCalls = request.node.stash.setdefault(_UNAWAITED, UnawaitedCalls())
 
     def advance(seconds: float) -> Awaitable[None]:
         try:
@@ -344,12 +635,15 @@ def advance(request: pytest.FixtureRequest) -> Callable[[float], Awaitable[None]
                     "set `aiotestkit_asyncio_loop_factories = true`"
                 )
                 raise TypeError(msg)
-            return running.advance(seconds)
+            return unawaited.add(AdvanceCall(running, seconds, "advance", caller()))
         loop: ClockedEventLoop = request.getfixturevalue("clocked_loop")
         loop.run_until_complete(loop.advance(seconds))
         return DONE
 
-    return advance
+    yield advance
+    missed = unawaited.report()  # a call made in a fixture's teardown
+    if missed is not None:
+        pytest.fail(missed, pytrace=False)
 
 
 # -- pytest-asyncio integration (opt-in) -------------------------------------------------------
