@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, cast
 
 import aiotestkit_loopguard as loopguard
 import aiotestkit_testcase as atk
@@ -235,6 +236,33 @@ def test_advance_without_await_fails_the_test_naming_the_line() -> None:
         assert f"self.advance({seconds}) at {__file__}:" in text
     # The assertion it caused is shown as the cause.
     assert "False is not true" in failures["test_assertion_after_it"]
+
+
+def test_advance_is_a_coroutine_tasks_accept() -> None:
+    # asynctest's advance() was a coroutine: create_task() and TaskGroup take it, a call kept
+    # for a later phase is not "forgotten", and one whose task was cancelled first is fine.
+    class Case(atk.ClockedTestCase):
+        async def asyncSetUp(self) -> None:
+            self.step = self.advance(1)
+
+        async def test_create_task_and_later_phase(self) -> None:
+            await self.step
+            # Typed Awaitable (sync calls must type-check); at run time it is a coroutine.
+            await self.loop.create_task(cast("Coroutine[Any, Any, None]", self.advance(2)))
+            await asyncio.create_task(cast("Coroutine[Any, Any, None]", self.advance(3)))
+            self.assertEqual(self.loop.time(), 6)
+
+        async def test_cancelled_before_it_ran(self) -> None:
+            await self.step
+            future = asyncio.ensure_future(self.advance(5))
+            future.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await future
+            self.assertEqual(self.loop.time(), 1)
+
+    result = run_class(Case)
+    assert result.wasSuccessful(), messages(result)
+    assert result.testsRun == 2
 
 
 def test_class_attributes_are_validated_when_the_test_starts() -> None:

@@ -496,6 +496,7 @@ import asyncio
 import pytest
 
 import aiotestkit_testcase
+from aiotestkit_loopguard import known_checks
 
 
 def swallow():
@@ -550,6 +551,12 @@ def test_strict_without_a_loop():
     pass
 
 
+@pytest.mark.aiotestkit_fail_on(**dict.fromkeys(known_checks(), False))
+@pytest.mark.aiotestkit_strict
+def test_strict_switched_off_by_fail_on():
+    pass
+
+
 @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
 @pytest.mark.forbid_get_event_loop
 def test_loop_check_without_a_loop():
@@ -572,7 +579,7 @@ def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(test_checks=CHECKS_WITHOUT_LOOP)
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=4, failed=5, errors=1)
+    result.assert_outcomes(passed=5, failed=5, errors=1)
     no_loop = "has no aiotestkit loop to check in this test: "
     result.stdout.fnmatch_lines_random(
         [
@@ -580,10 +587,11 @@ def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
             "*::test_swallowed_in_the_test FAILED*",
             "*::test_swallowed_in_a_fixture_teardown ERROR*",
             "*forbidden_get_event_loop: asyncio.get_event_loop() called with no running loop at "
-            "*test_checks.py:10 in swallow*",
+            "*test_checks.py:11 in swallow*",
             "*::test_strict_checks_only_the_forbid_marker_without_a_loop PASSED*",
-            f"*@pytest.mark.aiotestkit_strict {no_loop}mark the async test "
-            "@pytest.mark.aiotestkit, or use a loop fixture*",
+            f"*@pytest.mark.aiotestkit_strict {no_loop}run an async test with "
+            "@pytest.mark.aiotestkit, give the test a loop fixture*",
+            "*::test_strict_switched_off_by_fail_on PASSED*",
             f"*@pytest.mark.aiotestkit_fail_on(leftover_tasks=True) {no_loop}*",
             "*::test_strict_with_a_loop_fixture PASSED*",
             f"*@pytest.mark.aiotestkit_strict {no_loop}an aiotestkit TestCase checks its own "

@@ -1,18 +1,18 @@
 """The awaitable `advance()` returns inside a running loop, and the check for a missing await.
 
-`self.advance(5)` without `await` in a coroutine test would only create an object and move no
+`self.advance(5)` without `await` in a coroutine test would only create a coroutine and move no
 time; a coroutine never awaited merely warns when it is garbage-collected, so the test could
-pass (or fail later for a reason that hides the real one). `advance()` therefore returns an
-`AdvanceCall`, registered with an `UnawaitedCalls` record of the test; the test's runner asks
-the record at the end of each phase, and an `AdvanceCall` that was never awaited fails the test,
-naming the line that made it. The clock's own coroutine is only created when the call is
-awaited, so nothing else warns.
+pass (or fail later for a reason that hides the real one). `advance()` therefore returns a real
+coroutine (as asynctest's did, so `create_task()` takes it), recorded in an `UnawaitedCalls` of
+the test; the test's runner asks the record at the end of each phase, and a call that never
+started and that nothing else holds fails the test, naming the line that made it.
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
-from collections.abc import Generator
+from collections.abc import Coroutine
 from typing import Any
 
 from aiotestkit_clock import ClockedEventLoop
@@ -32,8 +32,16 @@ def caller(depth: int = 2) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+async def _advance(loop: ClockedEventLoop, seconds: float) -> None:
+    await loop.advance(seconds)
+
+
 class AdvanceCall:
-    """Awaiting it moves *loop*'s clock by *seconds* (once), like `await loop.advance(seconds)`.
+    """One `advance()` call made in a running loop: a real coroutine, and where it was made.
+
+    `advance()` returns `coro`, a coroutine like asynctest's, so it can be awaited, given to
+    `create_task()`, `gather()`, `TaskGroup.create_task()`... The call counts as awaited once
+    the coroutine has started (or was closed, e.g. its task was cancelled before it ran).
 
     Args:
         loop: the virtual-time loop to advance.
@@ -42,26 +50,32 @@ class AdvanceCall:
         where: "file:line" of the call, for messages.
     """
 
-    __slots__ = ("_awaited", "_loop", "seconds", "spelling", "where")
+    __slots__ = ("coro", "seconds", "spelling", "where")
 
     def __init__(self, loop: ClockedEventLoop, seconds: float, spelling: str, where: str) -> None:
-        self._loop = loop
+        coro: Any = _advance(loop, seconds)
+        coro.__qualname__ = f"{spelling}({seconds!r})"  # what warnings and task reprs show
+        self.coro: Coroutine[Any, Any, None] = coro
         self.seconds = seconds
-        self._awaited = False
         self.spelling = spelling
         self.where = where
 
     @property
     def awaited(self) -> bool:
-        """Whether the call has been awaited."""
-        return self._awaited
+        """Whether the coroutine has started (or was closed without starting)."""
+        return inspect.getcoroutinestate(self.coro) != inspect.CORO_CREATED
 
-    def __await__(self) -> Generator[Any, None, None]:
-        if self._awaited:
-            msg = f"{self.spelling}({self.seconds!r}) at {self.where} was already awaited"
-            raise RuntimeError(msg)
-        self._awaited = True
-        return self._loop.advance(self.seconds).__await__()
+    @property
+    def held_elsewhere(self) -> bool:
+        """Whether code besides the record still holds the coroutine (to await it later).
+
+        A call written as a statement, `self.advance(5)` without `await`, leaves the record as
+        the coroutine's only holder: that one is reported when its phase ends. One stored
+        (`self.step = self.advance(1)`) may be awaited in a later phase.
+        """
+        # Asked only for calls still pending when a phase ends (rare), so the cost of a heap
+        # walk is fine; reference counts would be cheaper but differ between versions.
+        return any(holder is not self for holder in gc.get_referrers(self.coro))
 
     def __repr__(self) -> str:
         return f"<{self.spelling}({self.seconds!r}) at {self.where}>"
@@ -75,18 +89,26 @@ class UnawaitedCalls:
     def __init__(self) -> None:
         self._calls: list[AdvanceCall] = []
 
-    def add(self, call: AdvanceCall) -> AdvanceCall:
-        """Record *call*; return it."""
+    def add(self, call: AdvanceCall) -> Coroutine[Any, Any, None]:
+        """Record *call*; return its coroutine (what `advance()` gives the caller)."""
         self._calls.append(call)
-        return call
+        return call.coro
 
     def report(self) -> str | None:
-        """Forget the recorded calls; describe those never awaited (None if all were)."""
+        """Describe the calls nobody can await any more (None if there are none).
+
+        Calls already awaited are forgotten; a call not started yet but still held by the
+        test's code (stored to be awaited in a later phase) stays recorded; the others are
+        reported, and their coroutines closed so that Python does not also warn about them.
+        """
         calls = self._calls
         if not calls:
             return None
-        self._calls = []
-        missed = [call for call in calls if not call.awaited]
+        pending = [call for call in calls if not call.awaited]
+        self._calls = [call for call in pending if call.held_elsewhere]
+        missed = [call for call in pending if not call.held_elsewhere]
+        for call in missed:
+            call.coro.close()
         if not missed:
             return None
         lines = "\n".join(

@@ -81,15 +81,17 @@ class ClockedTestCase(TestCase):
         test when its phase ends, naming the line (the clock would silently not have moved).
 
         Raises:
-            ValueError: if *seconds* is negative.
+            ValueError: if *seconds* is negative, NaN or infinite (in a coroutine: when the
+                call is awaited, as with asynctest's coroutine `advance()`).
+            TypeError: if *seconds* is not an int or float (idem).
         """
         loop = self.loop
         runner = self._aiotestkit_runner
         if loop.is_running():
             call = AdvanceCall(loop, seconds, "self.advance", caller())
-            if runner is not None:
-                runner.unawaited.add(call)  # checked when the phase ends
-            return call
+            if runner is None:  # pragma: no cover - self.loop exists only while a runner does
+                return call.coro
+            return runner.unawaited.add(call)  # checked when the phase ends
         if runner is None:  # pragma: no cover - self.loop exists only while a runner does
             msg = "advance() needs the test's loop: call it during the test"
             raise RuntimeError(msg)

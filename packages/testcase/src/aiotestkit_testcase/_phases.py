@@ -66,14 +66,27 @@ def _set_all(changes: list[tuple[contextvars.ContextVar[Any], Any]]) -> None:
         var.set(value)
 
 
-class _Done:
-    """An awaitable that is already complete: what sync-mode helpers return."""
+class _Done(Coroutine[Any, Any, None]):
+    """A coroutine that is already complete: what sync-mode helpers return.
+
+    In synchronous code `self.advance(5)` has already done its work; returning this keeps
+    asynctest's spelling `self.loop.run_until_complete(self.advance(5))` working (a no-op).
+    """
 
     __slots__ = ()
 
     def __await__(self) -> Generator[Any, None, None]:
         return
         yield  # pragma: no cover - makes this a generator
+
+    def send(self, value: Any, /) -> Any:
+        raise StopIteration
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None, /) -> Any:
+        raise typ if val is None else val
+
+    def close(self) -> None:
+        return None
 
 
 DONE = _Done()
@@ -141,6 +154,7 @@ class PhaseRunner:
                 `advance()` call made meanwhile was never awaited (the line is named); if the
                 awaitable failed an assertion, that failure becomes the cause.
         """
+        __tracebackhide__ = True  # pytest: show the test's frames, not this runner's
         coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
         loop = self.loop
         box: list[contextvars.Context] = []

@@ -498,21 +498,24 @@ def _refuse_checks_without_loop(item: pytest.Item) -> None:
     marker (checked above), and with that marker `aiotestkit_strict` means that check only.
     """
     forbid_marked = item.get_closest_marker("forbid_get_event_loop") is not None
-    loop_checks = sorted(
-        {
-            name
-            for marker in item.iter_markers("aiotestkit_fail_on")
-            for name, value in marker.kwargs.items()
-            if value and not (forbid_marked and name == "forbidden_get_event_loop")
-        }
-    )
     strict = item.get_closest_marker("aiotestkit_strict") is not None
-    if not loop_checks and (forbid_marked or not strict):
+    explicit: dict[str, bool] = {}  # what the fail_on markers say, the closest winning
+    for marker in reversed(list(item.iter_markers("aiotestkit_fail_on"))):
+        explicit.update(marker.kwargs)
+    # Decided on the merged result, so a test's own marker can switch off its module's.
+    loop_checks = sorted(
+        name
+        for name, on in _checks(item).items()
+        if on
+        and not (forbid_marked and name == "forbidden_get_event_loop")
+        and not (forbid_marked and strict and name not in explicit)
+    )
+    if not loop_checks:
         return
     what = (
-        f"@pytest.mark.aiotestkit_fail_on({', '.join(f'{name}=True' for name in loop_checks)})"
-        if loop_checks
-        else "@pytest.mark.aiotestkit_strict"
+        "@pytest.mark.aiotestkit_strict"
+        if strict and not any(explicit.values())
+        else f"@pytest.mark.aiotestkit_fail_on({', '.join(f'{n}=True' for n in loop_checks)})"
     )
     if isinstance(getattr(item, "instance", None), TestCase):
         hint = (
@@ -521,9 +524,10 @@ def _refuse_checks_without_loop(item: pytest.Item) -> None:
         )
     else:
         hint = (
-            "mark the async test @pytest.mark.aiotestkit, or use a loop fixture (fakeio_loop, "
-            "clocked_loop), or, for a pytest-asyncio test, set "
-            "`aiotestkit_asyncio_loop_factories = true`"
+            "run an async test with @pytest.mark.aiotestkit, give the test a loop fixture "
+            "(fakeio_loop, clocked_loop), or, for a pytest-asyncio test, set "
+            "`aiotestkit_asyncio_loop_factories = true`; to exempt this test from a module's or "
+            "class's checks, mark it @pytest.mark.aiotestkit_fail_on(<check>=False, ...)"
         )
     pytest.fail(f"{what} has no aiotestkit loop to check in this test: {hint}", pytrace=False)
 
@@ -611,7 +615,9 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
 
 
 @pytest.fixture
-def advance(request: pytest.FixtureRequest) -> Iterator[Callable[[float], Awaitable[None]]]:
+def advance(
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[[float], Awaitable[None]]]:
     """Move a virtual clock forward, running every callback due on the way.
 
     Inside a coroutine, `await advance(5)` advances the running loop, which must be a
