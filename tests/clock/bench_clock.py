@@ -143,8 +143,13 @@ def run_trio(workload: str, size: int) -> float:
 # -- systems -----------------------------------------------------------------------------------
 
 
-def systems() -> dict[str, Callable[[str, int], float]]:
-    """Return every available system as name -> run(workload, size) -> seconds."""
+def systems(looptime_default: bool = False) -> dict[str, Callable[[str, int], float]]:
+    """Return every available system as name -> run(workload, size) -> seconds.
+
+    Args:
+        looptime_default: Also run looptime with its default settings (``noop_cycles=42``),
+            which takes about half a minute per round on its own.
+    """
     found: dict[str, Callable[[str, int], float]] = {
         "base: stock asyncio, delays=0": lambda w, n: run_on(asyncio.new_event_loop, w, 0.0, n),
         "ClockedEventLoop autojump": lambda w, n: run_on(
@@ -159,6 +164,10 @@ def systems() -> dict[str, Callable[[str, int], float]]:
         found["looptime 0.9 (noop_cycles=0)"] = lambda w, n: run_on(
             lambda: looptime.new_event_loop(noop_cycles=0), w, 1.0, n
         )
+        if looptime_default:
+            found["looptime 0.9 (default settings)"] = lambda w, n: run_on(
+                looptime.new_event_loop, w, 1.0, n
+            )
     except ImportError:
         pass
     try:
@@ -180,10 +189,10 @@ def systems() -> dict[str, Callable[[str, int], float]]:
 
 
 def measure_ratios(
-    rounds: int, only: str | None, best_of: int
+    rounds: int, only: str | None, best_of: int, looptime_default: bool = False
 ) -> dict[str, dict[str, list[float]]]:
     """Run every system on every workload for ``rounds`` rounds; return ratios to base."""
-    available = systems()
+    available = systems(looptime_default)
     if only:
         base = next(iter(available))
         available = {k: v for k, v in available.items() if k == base or only.lower() in k.lower()}
@@ -318,8 +327,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--memory-steps", type=int, default=3_600_000)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--only", help="run only the systems whose name contains this")
+    parser.add_argument(
+        "--looptime-default",
+        action="store_true",
+        help="also run looptime with its default noop_cycles=42 (slow: ~30 s per round)",
+    )
     args = parser.parse_args(argv)
-    measure_ratios(args.rounds, args.only, args.best_of)
+    measure_ratios(args.rounds, args.only, args.best_of, args.looptime_default)
     measure_advance_constant_time()
     if not args.skip_memory:
         measure_memory(args.memory_steps)
