@@ -389,3 +389,43 @@ def test_a_failed_eager_task_keeps_no_frame_or_task_in_the_factory() -> None:
             kinds = {type(value) for value in factory_frame.f_locals.values()}
             assert not kinds & {asyncio.Task, type(factory_frame)}, factory_frame.f_locals
         del factory_frames, frame
+
+
+async def fails_in_a_cycle() -> None:
+    me = asyncio.current_task()  # the traceback's frame keeps the task: a reference cycle
+    assert me is not None
+    raise KeyError("lost")
+
+
+async def fails() -> None:
+    raise KeyError("lost")
+
+
+@pytest.mark.parametrize("body", [fails_in_a_cycle, fails], ids=["collected", "refcounted"])
+def test_a_never_retrieved_exception_names_where_the_task_was_created(body: Any) -> None:
+    with LoopGuard(debug=False) as loop:
+        task = loop.create_task(body())
+        line = line_above()
+        loop.run_until_complete(asyncio.sleep(0))
+        del task
+        gc.collect()
+        [finding] = check_loop(loop, loop_exceptions=True)
+    assert "Task exception was never retrieved" in finding.message
+    assert f"created at {HERE}:{line} in test_a_never_retrieved" in finding.message
+
+
+def test_sites_of_collected_tasks_are_only_kept_during_the_collection() -> None:
+    from aiotestkit_loopguard import _tasks
+
+    with LoopGuard(debug=False) as loop:
+        task = loop.create_task(fails_in_a_cycle())
+        loop.run_until_complete(asyncio.sleep(0))
+        task_id = id(task)
+        del task
+        gc.collect()
+        assert _tasks._finalized == {}
+        assert _tasks.finalized_site(object()) is None
+        assert _tasks._on_gc in gc.callbacks
+        check_loop(loop, loop_exceptions=True)
+    assert _tasks._on_gc not in gc.callbacks  # the last guard removes the collector hook
+    assert task_id not in _tasks._finalized

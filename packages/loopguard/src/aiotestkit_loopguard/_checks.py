@@ -95,9 +95,20 @@ class Records:
         task_sites: Where each task created on the guarded loop was created, as
             ``(filename, lineno, function)`` (the first frame outside asyncio and aiotestkit):
             a read-only mapping weakly keyed by task. Empty with ``track_tasks=False``.
+        exception_sites: Where the task or future of a context in ``exceptions`` was created,
+            keyed by ``id()`` of the context (looked up when the handler received it, since a
+            task finalized by the garbage collector is no longer in ``task_sites``).
     """
 
-    __slots__ = ("exceptions", "loop_ran", "resources", "task_sites", "unawaited", "violations")
+    __slots__ = (
+        "exception_sites",
+        "exceptions",
+        "loop_ran",
+        "resources",
+        "task_sites",
+        "unawaited",
+        "violations",
+    )
 
     def __init__(self) -> None:
         self.loop_ran: bool | None = None
@@ -106,6 +117,7 @@ class Records:
         self.resources: list[str] = []
         self.violations: list[str] = []
         self.task_sites: TaskSites = TaskSites()
+        self.exception_sites: dict[int, TaskSite] = {}
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in sorted(self.__slots__))
@@ -613,22 +625,28 @@ def _check_tasks(context: CheckContext) -> Iterable[str]:
         yield _describe_task(task, context.records)
 
 
-def _describe_exception_context(ctx: Mapping[str, Any]) -> str:
+def _describe_exception_context(ctx: Mapping[str, Any], site: TaskSite | None = None) -> str:
     parts = [str(ctx.get("message") or "unhandled exception")]
     exc = ctx.get("exception")
     if exc is not None:
         parts.append(f"{type(exc).__name__}: {exc}")
     for key in ("task", "future", "handle"):
-        if ctx.get(key) is not None:
-            parts.append(f"in {ctx[key]!r}")
+        obj = ctx.get(key)
+        if obj is not None:
+            if site is None and key != "handle":
+                site = _debug_site(obj)
+            where = f" {_format_site(site)}" if site is not None else ""
+            parts.append(f"in {obj!r}{where}")
             break
     return "; ".join(parts)
 
 
 def _check_loop_exceptions(context: CheckContext) -> Iterable[str]:
-    if context.records is not None:
-        for ctx in context.records.exceptions:
-            yield "loop exception handler got: " + _describe_exception_context(ctx)
+    records = context.records
+    if records is not None:
+        for ctx in records.exceptions:
+            site = records.exception_sites.get(id(ctx))
+            yield "loop exception handler got: " + _describe_exception_context(ctx, site)
 
 
 def _check_unawaited(context: CheckContext) -> Iterable[str]:

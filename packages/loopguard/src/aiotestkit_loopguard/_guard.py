@@ -23,7 +23,7 @@ from ._checks import (
     run_before_hooks,
     run_checks,
 )
-from ._tasks import TaskSiteRecorder
+from ._tasks import TaskSiteRecorder, finalized_site, unwatch_collections, watch_collections
 
 __all__ = ("LoopGuard", "guard_of")
 
@@ -321,12 +321,14 @@ class LoopGuard:
         recorder = TaskSiteRecorder(inner, self.records.task_sites)
         loop.set_task_factory(recorder)
         self._recorder = recorder
+        watch_collections()
 
     def _restore_task_factory(self, loop: asyncio.AbstractEventLoop) -> None:
         recorder = self._recorder
         self._recorder = None
         if recorder is None:
             return
+        unwatch_collections()
         recorder.active = False  # a factory chain the test left around ours stops recording
         # A factory the test installed itself stays, like an exception handler it installed.
         inner = recorder.inner
@@ -349,7 +351,15 @@ class LoopGuard:
         loop.call_soon(mark_ran)
 
     def _record_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        self.records.exceptions.append(context)
+        records = self.records
+        records.exceptions.append(context)
+        task = context.get("task") or context.get("future")
+        if task is not None:
+            # Looked up now: a task finalized by the garbage collector ("Task exception was
+            # never retrieved") has already lost its weak entry; see `_tasks.finalized_site`.
+            site = records.task_sites.get(task) or finalized_site(task)
+            if site is not None:
+                records.exception_sites[id(context)] = site
 
     def __enter__(self) -> asyncio.AbstractEventLoop:
         return self.start()

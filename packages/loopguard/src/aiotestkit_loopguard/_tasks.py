@@ -9,6 +9,7 @@ task: the first frame that is neither asyncio's nor aiotestkit's own. No frame o
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -16,7 +17,15 @@ from typing import Any
 
 from . import _compat
 
-__all__ = ("TaskSite", "TaskSiteRecorder", "TaskSites", "is_internal")
+__all__ = (
+    "TaskSite",
+    "TaskSiteRecorder",
+    "TaskSites",
+    "finalized_site",
+    "is_internal",
+    "unwatch_collections",
+    "watch_collections",
+)
 
 #: Where a task was created: ``(filename, line number, function name)``.
 TaskSite = tuple[str, int, str]
@@ -45,26 +54,86 @@ def is_internal(filename: str) -> bool:
     return internal
 
 
+# --- sites of tasks the garbage collector is finalizing ---------------------------------------
+# A task in a reference cycle is finalized by the collector, which clears weak references
+# (running their callbacks) *before* calling finalizers: by the time a task's finalizer reports
+# "Task exception was never retrieved", its `TaskSites` entry is gone. So while a collection
+# runs, each dying task's site is moved here, keyed by id(task), and dropped when the
+# collection ends. Within one collection the ids are unambiguous: nothing collected is freed
+# before every finalizer has run. Outside a collection (a task freed by reference counting)
+# nothing is moved: its finalizer runs while its weak entry still exists.
+_finalized: dict[int, TaskSite] = {}
+_collecting = False
+_watchers = 0
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+    if not _collecting:
+        _finalized.clear()
+
+
+def watch_collections() -> None:
+    """Start moving the sites of tasks being collected aside (nests; see `finalized_site`)."""
+    global _watchers
+    _watchers += 1
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+
+
+def unwatch_collections() -> None:
+    """Undo one `watch_collections` call; the last one removes the collector callback."""
+    global _watchers, _collecting
+    _watchers = max(0, _watchers - 1)
+    if _watchers == 0:
+        while _on_gc in gc.callbacks:
+            gc.callbacks.remove(_on_gc)
+        _collecting = False
+        _finalized.clear()
+
+
+def finalized_site(obj: object) -> TaskSite | None:
+    """Return the site of a task the running collection is finalizing, or None.
+
+    Only meaningful from a finalizer the collector runs (a task's ``__del__`` calling the
+    loop's exception handler); outside a collection it is always None.
+    """
+    if not _collecting:
+        return None
+    return _finalized.get(id(obj))
+
+
 class TaskSites(Mapping[asyncio.Task[Any], TaskSite]):
     """Read-only weak mapping ``task -> TaskSite``: an entry vanishes with its task.
 
-    Like a ``WeakKeyDictionary`` at half the cost per task, which matters for a factory that
-    runs on every ``create_task``: keys are ``weakref.ref(task, data.pop)``, so a dead task's
-    entry is removed by a C call and no Python function runs. Entries are only ever added (by
+    Like a ``WeakKeyDictionary``, cheaper per task, which matters for a factory that runs on
+    every ``create_task``: keys are ``weakref.ref(task, forget)`` and values
+    ``(site, id(task))``. ``forget`` is one small function (no method lookup, no lock) that
+    pops the entry and, only while the garbage collector runs, keeps the site aside for the
+    task's finalizer (see `finalized_site`). Entries are only ever added (by
     `TaskSiteRecorder`) and removed by that callback, so the pop always finds its key.
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_forget")
 
     def __init__(self) -> None:
-        self._data: dict[weakref.ref[Any], TaskSite] = {}
+        data: dict[weakref.ref[Any], tuple[TaskSite, int]] = {}
+        self._data = data
+
+        def forget(ref: weakref.ref[Any], pop: Any = data.pop) -> None:
+            site, task_id = pop(ref)
+            if _collecting:
+                _finalized[task_id] = site
+
+        self._forget = forget
 
     def __getitem__(self, task: asyncio.Task[Any]) -> TaskSite:
         try:
             key = weakref.ref(task)
         except TypeError:  # not weakly referenceable, so never recorded
             raise KeyError(task) from None
-        return self._data[key]
+        return self._data[key][0]
 
     def __iter__(self) -> Iterator[asyncio.Task[Any]]:
         for key in list(self._data):
@@ -92,12 +161,12 @@ class TaskSiteRecorder:
         sites: The weak mapping to fill (tasks are never kept alive by it).
     """
 
-    __slots__ = ("_data", "_pop", "active", "inner")
+    __slots__ = ("_data", "_forget", "active", "inner")
 
     def __init__(self, inner: Callable[..., Any] | None, sites: TaskSites) -> None:
         self.inner = inner
         self._data = sites._data
-        self._pop = sites._data.pop
+        self._forget = sites._forget
         #: Set to False when the guard closes; a factory chain left behind stops recording.
         self.active = True
 
@@ -128,10 +197,9 @@ class TaskSiteRecorder:
                 internal = is_internal(filename)
             if not internal:
                 try:
-                    self._data[weakref.ref(task, self._pop)] = (
-                        filename,
-                        frame.f_lineno,
-                        code.co_name,
+                    self._data[weakref.ref(task, self._forget)] = (
+                        (filename, frame.f_lineno, code.co_name),
+                        id(task),
                     )
                 except TypeError:  # a custom factory's task without weakrefs: no site
                     return task
