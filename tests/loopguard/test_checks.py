@@ -553,3 +553,48 @@ def test_leak_error_survives_pickle_and_copy() -> None:
             assert isinstance(clone, AssertionError)
             assert clone.findings == error.findings
             assert str(clone) == str(error)
+
+
+async def sleeps_an_hour() -> None:
+    await asyncio.sleep(3600)
+
+
+def test_a_sleeping_leftover_task_is_reported_once_not_also_its_timer(guard: LoopGuard) -> None:
+    loop = guard.loop
+    task = loop.create_task(sleeps_an_hour(), name="sleeper")
+    other = loop.call_later(60, print, "unrelated")  # a timer of its own: still a leak
+    loop.run_until_complete(asyncio.sleep(0))
+    both = {"leftover_tasks": True, "active_handles": True}
+    findings = guard.check(both)
+    assert names(findings) == ["active_handles", "leftover_tasks"]
+    assert "print" in findings[0].message
+    assert "'sleeper'" in findings[1].message
+    assert names(check_loop(loop)) == ["active_handles", "leftover_tasks"]  # every check
+    other.cancel()
+    assert names(guard.check(both)) == ["leftover_tasks"]
+    task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    assert guard.check(both) == []
+
+
+def test_a_sleeping_task_s_timer_is_reported_without_leftover_tasks(guard: LoopGuard) -> None:
+    loop = guard.loop
+    task = loop.create_task(sleeps_an_hour())
+    loop.run_until_complete(asyncio.sleep(0))
+    [finding] = guard.check(only("active_handles"))
+    assert "_set_result_unless_cancelled" in finding.message
+    assert names(guard.check(active_handles=True, leftover_tasks=False)) == ["active_handles"]
+    task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_a_timer_waking_a_future_some_other_way_is_still_reported(guard: LoopGuard) -> None:
+    loop = guard.loop
+    future = loop.create_future()
+    loop.call_later(60, future.set_result, None)  # not asyncio.sleep's timer: its own leak
+    task = loop.create_task(asyncio.wait_for(future, None))
+    loop.run_until_complete(asyncio.sleep(0))
+    found = guard.check(active_handles=True, leftover_tasks=True)
+    assert names(found) == ["active_handles", "leftover_tasks"]
+    task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))

@@ -408,12 +408,23 @@ def run_checks(
 ) -> list[Finding]:
     """Run the enabled checks on ``loop`` and return their findings in registration order."""
     enabled = _validate(checks, "checks")
+    baselines = baselines or {}
     findings: list[Finding] = []
     for name, check in list(_REGISTRY.items()):
         if not enabled.get(name, check.default):
             continue
-        context = CheckContext(loop, (baselines or {}).get(name), records)
-        findings.extend(Finding(name, str(message)) for message in check.func(context))
+        context = CheckContext(loop, baselines.get(name), records)
+        if check.func is _check_active_handles and enabled.get(
+            "leftover_tasks", _REGISTRY["leftover_tasks"].default
+        ):
+            # A timer that only wakes a reported leftover task is that task's leak, reported
+            # once, by leftover_tasks (which names the task, its site and what it awaits).
+            tasks_context = CheckContext(loop, baselines.get("leftover_tasks"), records)
+            skipped = _wakers_of(loop, _leftover_tasks(tasks_context))
+            messages = _pending_timers(context, skipped)
+        else:
+            messages = check.func(context)
+        findings.extend(Finding(name, str(message)) for message in messages)
     return findings
 
 
@@ -488,15 +499,39 @@ def _before_active_handles(loop: asyncio.AbstractEventLoop) -> set[int]:
 
 
 def _check_active_handles(context: CheckContext) -> Iterable[str]:
+    return _pending_timers(context, frozenset())
+
+
+def _pending_timers(context: CheckContext, skipped: frozenset[int]) -> Iterable[str]:
+    """Describe each pending timer, except those whose id is in ``skipped``."""
     timers = _compat.scheduled_timers(context.loop)
     if timers is None:  # uvloop and other loops without a visible timer heap
         return
     before: set[int] = context.baseline or set()
     now = context.loop.time()
     for handle in sorted(timers, key=lambda h: h.when()):
-        if handle.cancelled() or id(handle) in before:
+        if handle.cancelled() or id(handle) in before or id(handle) in skipped:
             continue
         yield (f"pending timer {handle!r}, due in {handle.when() - now:.3g}s{_where(handle)}")
+
+
+def _wakers_of(
+    loop: asyncio.AbstractEventLoop, tasks: Iterable[asyncio.Task[Any]]
+) -> frozenset[int]:
+    """Return the ids of timers that only wake a future one of ``tasks`` is awaiting.
+
+    ``asyncio.sleep(3600)`` in a leftover task leaves a timer behind whose only job is to wake
+    that task: reporting it next to the task would report the same leak twice.
+    """
+    awaited = {id(fut) for fut in map(_compat.awaited_future, tasks) if fut is not None}
+    if not awaited:
+        return frozenset()
+    skipped = set()
+    for handle in _compat.scheduled_timers(loop) or ():
+        woken = _compat.future_woken_by(handle)
+        if woken is not None and id(woken) in awaited:
+            skipped.add(id(handle))
+    return frozenset(skipped)
 
 
 def _selector_registrations(loop: asyncio.AbstractEventLoop) -> dict[Any, Any]:
@@ -614,14 +649,21 @@ def _describe_task(task: asyncio.Task[Any], records: Records | None) -> str:
     return f"{text}, awaiting: {chain}" if chain else text
 
 
-def _check_tasks(context: CheckContext) -> Iterable[str]:
+def _leftover_tasks(context: CheckContext) -> list[asyncio.Task[Any]]:
+    """Return the tasks ``leftover_tasks`` reports: unfinished, new, not the calling task."""
     before: set[asyncio.Task[Any]] = context.baseline or set()
     current = None
     if _compat.running_loop() is context.loop:
         current = asyncio.current_task(context.loop)
-    for task in asyncio.all_tasks(context.loop):
-        if task is current or task in before or task.done():
-            continue
+    return [
+        task
+        for task in asyncio.all_tasks(context.loop)
+        if task is not current and task not in before and not task.done()
+    ]
+
+
+def _check_tasks(context: CheckContext) -> Iterable[str]:
+    for task in _leftover_tasks(context):
         yield _describe_task(task, context.records)
 
 

@@ -275,3 +275,33 @@ def format_call_graph(task: asyncio.Task[Any]) -> str | None:
     except Exception:  # pragma: no cover - a diagnostic must never break the check
         return None
     return str(text) if text else None
+
+
+# ``futures._set_result_unless_cancelled``: the callback of the timer ``asyncio.sleep(delay)``
+# schedules to wake its future. Checked 3.10-3.13 (run); the 3.14 source was not read (the
+# stored CPython copy predates it). If a later Python renames any of these names, the helpers
+# below return None and such timers are simply reported again, as before.
+_wake_future: Any = getattr(asyncio.futures, "_set_result_unless_cancelled", None)
+
+
+def future_woken_by(handle: asyncio.TimerHandle) -> asyncio.Future[Any] | None:
+    """Return the future a timer exists only to wake (``asyncio.sleep``'s timer), or None.
+
+    Checked: ``Handle._callback`` / ``Handle._args`` 3.10-3.13 (run); the timer of
+    ``asyncio.sleep(delay)`` calls ``_set_result_unless_cancelled(future, result)``.
+    """
+    if _wake_future is None or getattr(handle, "_callback", None) is not _wake_future:
+        return None
+    args = getattr(handle, "_args", None)
+    if isinstance(args, tuple) and args and isinstance(args[0], asyncio.Future):
+        return args[0]
+    return None
+
+
+def awaited_future(task: asyncio.Task[Any]) -> asyncio.Future[Any] | None:
+    """Return the future a suspended task is waiting on, or None.
+
+    Checked: ``Task._fut_waiter`` of the C task 3.10-3.13 (run); the Python task has it too.
+    """
+    waiter = getattr(task, "_fut_waiter", None)
+    return waiter if isinstance(waiter, asyncio.Future) else None
