@@ -100,7 +100,7 @@ def test_nothing_is_aliased_without_opt_in(tmp_path: Path) -> None:
     assert done.stdout.strip() == "None"  # and no file named asynctest was installed
 
 
-@pytest.mark.parametrize("style", ["conftest", "init", "plugin"])
+@pytest.mark.parametrize("style", ["conftest", "init", "plugin", "runner"])
 def test_old_suite_runs_after_one_line(tmp_path: Path, style: str) -> None:
     suite = tmp_path / "suite"
     suite.mkdir()
@@ -123,8 +123,11 @@ def test_old_suite_runs_after_one_line(tmp_path: Path, style: str) -> None:
     elif style == "init":
         (suite / "__init__.py").write_text("import aiotestkit.asynctest_alias\n")
         args = ["-m", "unittest", "-v", "suite.test_old"]
-    else:
+    elif style == "plugin":
         args[2:2] = ["-p", "aiotestkit.asynctest_alias"]
+    else:
+        # `discover -s` imports the test modules top-level: a package __init__.py never runs.
+        args = ["-W", "error", "-m", "aiotestkit.asynctest_alias", "discover", "-v", "-s", "suite"]
     done = _run(tmp_path, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout or "Ran 4 tests" in done.stderr, done.stdout + done.stderr

@@ -36,8 +36,9 @@ def install_asynctest_alias() -> None:
         RuntimeError: If the real asynctest (or anything else named ``asynctest``) is
             already imported; then some code holds its objects and aliasing would mix two
             libraries. Install the alias before anything imports asynctest: first line of the
-            root ``conftest.py``, of the test package's ``__init__.py``, or
-            ``pytest -p aiotestkit.asynctest_alias``.
+            root ``conftest.py``, of the test package's ``__init__.py``,
+            ``pytest -p aiotestkit.asynctest_alias`` or
+            ``python -m aiotestkit.asynctest_alias`` (unittest's command line).
     """
     for alias, target in ALIASED_MODULES.items():
         present = sys.modules.get(alias)
