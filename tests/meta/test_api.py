@@ -45,10 +45,10 @@ def test_submodules_mirror_asynctest(module_name: str) -> None:
 
 
 def test_unittest_passthrough() -> None:
+    # Every name of unittest's, also the deprecated makeSuite & co. where unittest still has them.
     for name in unittest.__all__:
-        if name in {"makeSuite", "findTestCases", "getTestCaseNames"}:
-            continue  # deprecated in 3.11, removed in 3.13: use unittest's own
         assert hasattr(aiotestkit, name), name
+        assert name in aiotestkit.__all__, name
         if name not in {"TestCase", "FunctionTestCase"}:
             assert getattr(aiotestkit, name) is getattr(unittest, name), name
     assert issubclass(aiotestkit.TestCase, unittest.TestCase)

@@ -94,6 +94,10 @@ from aiotestkit_testcase import ClockedTestCase, FunctionTestCase, TestCase
 
 if sys.version_info >= (3, 11):
     from unittest import doModuleCleanups, enterModuleContext
+if sys.version_info < (3, 13):
+    # Deprecated by unittest in 3.11 (calling them warns) and removed in 3.13; asynctest passed
+    # them through, so old `load_tests` functions keep working where unittest still has them.
+    from unittest import findTestCases, getTestCaseNames, makeSuite
 
 __version__ = "0.1.0"
 
@@ -178,3 +182,5 @@ __all__: tuple[str, ...] = (
 
 if sys.version_info >= (3, 11):
     __all__ += ("doModuleCleanups", "enterModuleContext")
+if sys.version_info < (3, 13):
+    __all__ += ("findTestCases", "getTestCaseNames", "makeSuite")
