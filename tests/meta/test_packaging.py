@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -167,6 +168,22 @@ def test_wheel_ships_its_package_typed(dist_dir: Path, folder: str) -> None:
     assert f"{import_name}/py.typed" in files
     assert f"{import_name}/__init__.py" in files
     assert not any(name.startswith(("tests/", "asynctest")) for name in files), files
+
+
+@pytest.mark.parametrize("folder", list(DISTS))
+def test_wheel_and_sdist_ship_the_licence(dist_dir: Path, folder: str) -> None:
+    _, dist = DISTS[folder]
+    stem = dist.replace("-", "_")
+    licence = (ROOT / "LICENSE").read_text()
+    # Each package folder holds a copy, since a distribution can only ship files from its folder.
+    assert (ROOT / "packages" / folder / "LICENSE").read_text() == licence
+    with zipfile.ZipFile(dist_dir / f"{stem}-0.1.0-py3-none-any.whl") as archive:
+        shipped = archive.read(f"{stem}-0.1.0.dist-info/licenses/LICENSE").decode()
+        metadata = archive.read(f"{stem}-0.1.0.dist-info/METADATA").decode()
+    assert shipped == licence
+    assert "License-File: LICENSE" in metadata
+    with tarfile.open(dist_dir / f"{stem}-0.1.0.tar.gz") as sdist:
+        assert f"{stem}-0.1.0/LICENSE" in sdist.getnames()
 
 
 def _component_cases() -> Iterator[str]:
