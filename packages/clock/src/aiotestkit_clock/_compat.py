@@ -348,6 +348,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         autojump: bool,
         io_grace: float,
         hold_warning: float | None,
+        hold_for_subprocesses: bool,
     ) -> None:
         self._vt_now = start
         self._vt_seq = itertools.count()
@@ -362,6 +363,8 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         # How many times call_soon_threadsafe was called (for the hold warning's message).
         self._vt_posts = 0
         self._vt_procs: list[asyncio.SubprocessTransport] = []
+        # False: a live child holds virtual time only when time could not move anyway.
+        self._vt_hold_procs = hold_for_subprocesses
         # Real work in flight that is not a job or a process (subprocess start-up, executor
         # shutdown): a counter of active sections.
         self._vt_busy = 0
@@ -571,8 +574,12 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         self._vt_signals = bool(getattr(self, "_signal_handlers", None))
         return removed
 
-    def _vt_work_in_flight(self) -> bool:
-        """Return whether an executor job, subprocess or shutdown may still deliver."""
+    def _vt_work_in_flight(self, procs: bool = True) -> bool:
+        """Return whether an executor job, subprocess or shutdown may still deliver.
+
+        Args:
+            procs: Whether live subprocesses count.
+        """
         if self._vt_busy:
             return True
         if self._vt_jobs:
@@ -583,7 +590,7 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 return True
         if self._vt_procs:
             self._vt_procs = [p for p in self._vt_procs if p.get_returncode() is None]
-            if self._vt_procs:
+            if self._vt_procs and procs:
                 return True
         return False
 
@@ -718,7 +725,10 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         can_move = self._vt_autojump or bool(targets)
         stop = min(next_timer, next_target) if can_move else math.inf
 
-        if self._vt_work_in_flight():
+        # With hold_for_subprocesses off, a live child does not hold virtual time, but while
+        # time could not move anyway the loop waits for it (its exit may arrive from the child
+        # watcher's thread) instead of raising DeadlockError.
+        if self._vt_work_in_flight(self._vt_hold_procs or stop == math.inf):
             # A thread or a process is working in real time: freeze virtual time and wait for
             # its result (it arrives through call_soon_threadsafe, which wakes the selector).
             wait = _MAX_REAL_WAIT

@@ -140,12 +140,14 @@ class ClockedEventLoop(ClockedLoopBase):
         hold_warning: Real seconds virtual time may be held for one executor job before the
             loop logs a warning naming it (default 5.0; None: never); also the
             ``hold_warning`` property.
+        hold_for_subprocesses: Whether a live subprocess holds virtual time for its whole life
+            (default True); also the ``hold_for_subprocesses`` property.
 
     Raises:
         TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None (a number there
             was probably meant as ``start=``, which is keyword-only), ``start`` or
             ``io_grace`` is not an int or float, ``hold_warning`` is not an int, float or
-            None, or ``autojump`` is not a bool.
+            None, or ``autojump`` or ``hold_for_subprocesses`` is not a bool.
         ValueError: ``start`` is not finite, or ``io_grace`` or ``hold_warning`` is negative
             or not finite.
     """
@@ -158,6 +160,7 @@ class ClockedEventLoop(ClockedLoopBase):
         autojump: bool = False,
         io_grace: float = 0.02,
         hold_warning: float | None = 5.0,
+        hold_for_subprocesses: bool = True,
     ) -> None:
         try:
             # Checked before the base class builds anything (self-pipe, selector): a failed
@@ -166,12 +169,16 @@ class ClockedEventLoop(ClockedLoopBase):
             first = _check_start(start)
             if not isinstance(autojump, bool):
                 raise TypeError(f"autojump must be True or False, got {autojump!r}")
+            if not isinstance(hold_for_subprocesses, bool):
+                raise TypeError(
+                    f"hold_for_subprocesses must be True or False, got {hold_for_subprocesses!r}"
+                )
             grace = _check_seconds(io_grace, "io_grace")
             hold = _check_hold_warning(hold_warning)
         except (TypeError, ValueError):
             self._vt_abandon()
             raise
-        super().__init__(selector, first, autojump, grace, hold)
+        super().__init__(selector, first, autojump, grace, hold, hold_for_subprocesses)
 
     @property
     def autojump(self) -> bool:
@@ -231,6 +238,30 @@ class ClockedEventLoop(ClockedLoopBase):
     @hold_warning.setter
     def hold_warning(self, value: float | None) -> None:
         self._vt_hold_warning = _check_hold_warning(value)
+
+    @property
+    def hold_for_subprocesses(self) -> bool:
+        """Whether a live subprocess holds virtual time (default True).
+
+        True: from its start until it exits, a child process started from this loop holds
+        virtual time, as an executor job does, so that nothing it does is overtaken, and a
+        ``wait_for(proc.stdout.readline(), 1)`` around a child that answers after 4 real
+        seconds returns the answer after 4 real seconds instead of timing out. A long-lived
+        child (a helper server) then makes every virtual sleep wait for its exit. False: a child
+        holds time only while time could not move anyway (the loop then waits for it instead of
+        raising ``DeadlockError``); its pipes are real file descriptors, which get ``io_grace``
+        before each jump like sockets. Can be changed at any time.
+
+        Raises:
+            TypeError: On assignment of something that is not a bool.
+        """
+        return self._vt_hold_procs
+
+    @hold_for_subprocesses.setter
+    def hold_for_subprocesses(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"hold_for_subprocesses must be True or False, got {value!r}")
+        self._vt_hold_procs = value
 
     async def advance(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass, running everything due on the way.
