@@ -122,6 +122,35 @@ def test_time_stands_still_while_a_cancelled_job_keeps_running() -> None:
     run(main(), autojump=True)
 
 
+def test_busy_polling_with_sleep_0_keeps_virtual_time_still() -> None:
+    # The README's limitation: a task that is always ready keeps autojump from moving time.
+    async def main() -> tuple[float, bool]:
+        loop = running_clock()
+        timer = asyncio.ensure_future(asyncio.sleep(1))
+        for _ in range(1000):
+            await asyncio.sleep(0)
+        timer.cancel()
+        return loop.time(), timer.done()
+
+    assert run(main(), autojump=True) == (0.0, False)
+
+
+def test_polling_with_a_small_positive_delay_lets_a_timeout_fire() -> None:
+    # The README's workaround: each poll is one jump, and the timeout fires at its deadline.
+    async def main() -> float:
+        loop = running_clock()
+
+        async def wait_until_ready() -> None:
+            while True:  # noqa: ASYNC110 - the polling pattern under test; never ready
+                await asyncio.sleep(0.01)
+
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(wait_until_ready(), 5)
+        return loop.time()
+
+    assert run(main(), autojump=True) == pytest.approx(5.0)
+
+
 def test_a_subprocess_is_not_overtaken() -> None:
     async def main() -> float:
         loop = running_clock()

@@ -22,6 +22,11 @@ Private stdlib names used, and why:
   ``_source_traceback``, ``_repr``, ``_context``, ``_when``, ``_scheduled``.
 - ``selectors._BaseSelectorImpl._fd_to_key`` (a fast length of the registrations; falls back
   to the public ``get_map()``).
+- ``sys._getframe()`` and the name of ``Handle._run`` in asyncio/events.py (where a
+  ``run_in_executor`` job was submitted, for the hold warning: the walk stops at the loop's
+  frames). ``run_in_executor`` hands ``func`` itself to ``executor.submit`` and
+  ``call_soon_threadsafe`` has the same signature on 3.10-3.14 (3.14: base_events.py read
+  through the search index, as below).
 
 What was checked, on which version:
 
@@ -64,11 +69,15 @@ import asyncio
 import collections
 import concurrent.futures
 import contextvars
+import functools
 import heapq
 import itertools
 import logging
 import math
+import os
+import reprlib
 import selectors
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -154,7 +163,9 @@ class OrderedTimerHandle(asyncio.TimerHandle):
 _new_timer: Callable[[type[OrderedTimerHandle]], OrderedTimerHandle] = object.__new__
 
 # The frames this module adds between a user's call and a handle's constructor in debug mode.
-_OWN_FRAMES = frozenset({"call_soon", "call_at", "call_later", "_vt_slow_timer", "__init__"})
+_OWN_FRAMES = frozenset(
+    {"call_soon", "call_soon_threadsafe", "call_at", "call_later", "_vt_slow_timer", "__init__"}
+)
 
 
 def _drop_own_frames(source_traceback: Any) -> None:
@@ -190,6 +201,76 @@ def registrations(selector: selectors.BaseSelector) -> Mapping[Any, selectors.Se
     if isinstance(fd_to_key, dict):
         return fd_to_key
     return selector.get_map()
+
+
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+_SKIPPED_FILES = (__file__, functools.__file__)
+
+
+def _submission_site(loop: asyncio.AbstractEventLoop) -> str:
+    """Return where a job is being submitted: ``func() at file:line`` outside asyncio.
+
+    Walks the calling frames, skipping asyncio's and this module's, up to the loop machinery
+    (``Handle._run`` in asyncio/events.py). When the whole coroutine chain is asyncio's own (on
+    3.10 and 3.11, ``wait_for(to_thread(...))`` runs ``to_thread`` in a task of its own), it
+    names the current task instead.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        filename = code.co_filename
+        directory = os.path.dirname(filename)
+        if directory == _ASYNCIO_DIR and code.co_name == "_run" and filename.endswith("events.py"):
+            break  # below this are the loop's frames, not the code that submitted the job
+        if filename not in _SKIPPED_FILES and directory != _ASYNCIO_DIR:
+            return f"{code.co_name}() at {filename}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    task = asyncio.current_task(loop)
+    if task is None:
+        return "a callback (no caller outside asyncio on the stack)"
+    coro = task.get_coro()
+    name = getattr(coro, "__qualname__", None) or reprlib.repr(coro)
+    return f"task {task.get_name()!r} running {name}() (no caller outside asyncio on its stack)"
+
+
+def _callable_name(func: object) -> str:
+    """Return the name of the function a job runs, looking through ``to_thread``'s wrapper.
+
+    ``asyncio.to_thread(f, ...)`` submits ``functools.partial(context.run, f, ...)``.
+    """
+    for _ in range(10):
+        if not isinstance(func, functools.partial):
+            break
+        owner = getattr(func.func, "__self__", None)
+        func = func.args[0] if isinstance(owner, contextvars.Context) and func.args else func.func
+    name = getattr(func, "__qualname__", None)
+    if isinstance(name, str):
+        return f"{name}()"
+    return reprlib.repr(func)
+
+
+class _Job:
+    """An executor job started from the loop, with what the hold warning needs to know."""
+
+    __slots__ = ("future", "held_since", "name", "posts", "result", "site", "warned")
+
+    def __init__(
+        self,
+        future: concurrent.futures.Future[Any],
+        result: asyncio.Future[Any],
+        name: str,
+        site: str,
+        posts: int,
+    ) -> None:
+        self.future = future
+        self.result = result
+        self.name = name
+        self.site = site
+        # How many call_soon_threadsafe calls the loop had received when the job started.
+        self.posts = posts
+        # Real (monotonic) time at which virtual time was first held for this job.
+        self.held_since: float | None = None
+        self.warned = False
 
 
 class _RecordingExecutor(concurrent.futures.Executor):
@@ -266,6 +347,8 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         start: float,
         autojump: bool,
         io_grace: float,
+        hold_warning: float | None,
+        hold_for_subprocesses: bool,
     ) -> None:
         self._vt_now = start
         self._vt_seq = itertools.count()
@@ -273,9 +356,15 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         self._vt_io_grace = io_grace
         # Pending advance() calls: a heap of (target time, sequence, future).
         self._vt_targets: list[tuple[float, int, asyncio.Future[None]]] = []
-        # Executor jobs started from this loop: (concurrent future, asyncio future).
-        self._vt_jobs: list[tuple[concurrent.futures.Future[Any], asyncio.Future[Any]]] = []
+        # Executor jobs started from this loop.
+        self._vt_jobs: list[_Job] = []
+        # Real seconds of holding virtual time for one job before a warning is logged.
+        self._vt_hold_warning = hold_warning
+        # How many times call_soon_threadsafe was called (for the hold warning's message).
+        self._vt_posts = 0
         self._vt_procs: list[asyncio.SubprocessTransport] = []
+        # False: a live child holds virtual time only when time could not move anyway.
+        self._vt_hold_procs = hold_for_subprocesses
         # Real work in flight that is not a job or a process (subprocess start-up, executor
         # shutdown): a counter of active sections.
         self._vt_busy = 0
@@ -430,10 +519,27 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                 executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
                 self._default_executor = executor
         recorded: list[concurrent.futures.Future[Any]] = []
+        posts = self._vt_posts  # read before the job starts: it may post at once
         future = super().run_in_executor(_RecordingExecutor(executor, recorded.append), func, *args)
-        for job in recorded:
-            self._vt_jobs.append((job, future))
+        if recorded:
+            name = _callable_name(func)
+            site = _submission_site(self)
+            for job in recorded:
+                self._vt_jobs.append(_Job(job, future, name, site, posts))
         return future
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: Unpack[_Ts],
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Like the stock method; the loop counts the calls for its hold warning."""
+        # Not atomic across threads; a lost count only changes a diagnostic's wording.
+        self._vt_posts += 1
+        handle = super().call_soon_threadsafe(callback, *args, context=context)
+        _drop_own_frames(handle._source_traceback)  # type: ignore[attr-defined]
+        return handle
 
     async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
         """Like the stock method; virtual time does not move while the threads are joined."""
@@ -468,19 +574,23 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         self._vt_signals = bool(getattr(self, "_signal_handlers", None))
         return removed
 
-    def _vt_work_in_flight(self) -> bool:
-        """Return whether an executor job, subprocess or shutdown may still deliver."""
+    def _vt_work_in_flight(self, procs: bool = True) -> bool:
+        """Return whether an executor job, subprocess or shutdown may still deliver.
+
+        Args:
+            procs: Whether live subprocesses count.
+        """
         if self._vt_busy:
             return True
         if self._vt_jobs:
             self._vt_jobs = [
-                (job, fut) for job, fut in self._vt_jobs if not (job.done() and fut.done())
+                job for job in self._vt_jobs if not (job.future.done() and job.result.done())
             ]
             if self._vt_jobs:
                 return True
         if self._vt_procs:
             self._vt_procs = [p for p in self._vt_procs if p.get_returncode() is None]
-            if self._vt_procs:
+            if self._vt_procs and procs:
                 return True
         return False
 
@@ -615,10 +725,17 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
         can_move = self._vt_autojump or bool(targets)
         stop = min(next_timer, next_target) if can_move else math.inf
 
-        if self._vt_work_in_flight():
+        # With hold_for_subprocesses off, a live child does not hold virtual time, but while
+        # time could not move anyway the loop waits for it (its exit may arrive from the child
+        # watcher's thread) instead of raising DeadlockError.
+        if self._vt_work_in_flight(self._vt_hold_procs or stop == math.inf):
             # A thread or a process is working in real time: freeze virtual time and wait for
             # its result (it arrives through call_soon_threadsafe, which wakes the selector).
-            self._vt_poll(_MAX_REAL_WAIT)
+            wait = _MAX_REAL_WAIT
+            if stop < math.inf and self._vt_jobs and self._vt_hold_warning is not None:
+                # Time is held for a job: warn once if that has lasted hold_warning seconds.
+                wait = self._vt_check_holds(stop)
+            self._vt_poll(wait)
             return
         real_io = len(self._vt_fds) > self._vt_base_fds
         if real_io:
@@ -656,6 +773,58 @@ class ClockedLoopBase(asyncio.SelectorEventLoop):
                     future.set_result(None)
         else:
             self._vt_now = next_timer
+
+    def _vt_check_holds(self, stop: float) -> float:
+        """Log one warning per job that has held virtual time for ``hold_warning`` seconds.
+
+        A job that waits for the loop to reach a timer (``run_coroutine_threadsafe(...).result()``
+        on a coroutine that sleeps) never ends, because virtual time stands still while the job
+        runs; no rule tells such a job from one doing slow real work (it may have posted to the
+        loop and gone on working), so the loop does not move time but says what is going on.
+
+        Returns:
+            How long the caller may wait in real time before the next check is due.
+        """
+        limit = self._vt_hold_warning
+        assert limit is not None
+        now = time.monotonic()
+        wait = _MAX_REAL_WAIT
+        for job in self._vt_jobs:
+            if job.warned or job.future.done():
+                continue
+            if job.held_since is None:
+                job.held_since = now
+            due = job.held_since + limit
+            if now < due:
+                wait = min(wait, due - now)
+                continue
+            job.warned = True
+            posts = self._vt_posts - job.posts
+            received = (
+                f" While it ran, the loop received {posts} callback(s) from other threads "
+                "(call_soon_threadsafe, run_coroutine_threadsafe): if the job waits for what it "
+                "handed to the loop, and that waits for virtual time, both wait forever."
+                if posts
+                else ""
+            )
+            logger.warning(
+                "ClockedEventLoop: virtual time has been held at t=%r for %.3g real seconds "
+                "(it would move to t=%r) while the executor job %s, submitted in %s, runs. "
+                "Virtual time stands still while a run_in_executor/to_thread job started from "
+                "this loop is in flight, so that no timeout overtakes its real work.%s If the "
+                "job waits for the loop to reach a timer (e.g. "
+                "asyncio.run_coroutine_threadsafe(coro, loop).result() where coro sleeps), run "
+                "it on an executor of your own and await asyncio.wrap_future(executor.submit(...))"
+                ", which the clock does not wait for. If the job is only slow, raise "
+                "loop.hold_warning (None turns this warning off).",
+                self._vt_now,
+                now - job.held_since,
+                stop,
+                job.name,
+                job.site,
+                received,
+            )
+        return wait
 
     def _vt_deadlock_message(self, next_timer: float) -> str:
         tasks = [task for task in asyncio.all_tasks(self) if not task.done()]

@@ -78,6 +78,24 @@ def _check_selector(selector: object) -> None:
     raise TypeError(message)
 
 
+def _check_hold_warning(value: object) -> float | None:
+    """Validate ``hold_warning``: None (no warning) or a finite number of seconds >= 0.
+
+    Raises:
+        TypeError: ``value`` is not None, an int or a float.
+        ValueError: ``value`` is negative, NaN, infinite or too large for a float.
+    """
+    if value is None:
+        return None
+    try:
+        return _check_seconds(value, "hold_warning")
+    except TypeError:
+        raise TypeError(
+            f"hold_warning must be an int or float, or None to turn the warning off, got "
+            f"{_short_repr(value)} ({type(value).__name__})"
+        ) from None
+
+
 def _short_repr(value: object) -> str:
     """Return ``repr(value)``, shortened in the middle when it is very long (10**400)."""
     return reprlib.repr(value)
@@ -99,7 +117,9 @@ class ClockedEventLoop(ClockedLoopBase):
     registered (sockets, pipes; not the loop's self-pipe, not aiotestkit_fakeio's fake ones),
     the loop gives them ``io_grace`` real seconds to deliver before each jump (a read/write
     property: set it to 0 when those sockets only talk to this loop, and jumps cost no real
-    time).
+    time). When virtual time has been held for one executor job for ``hold_warning`` real
+    seconds, the loop logs one warning about that job on the ``asyncio`` logger (a job that
+    waits for the loop to reach a timer would otherwise hang silently).
 
     When the loop would otherwise wait forever, it raises ``DeadlockError`` naming every pending
     task and what it awaits.
@@ -117,12 +137,19 @@ class ClockedEventLoop(ClockedLoopBase):
             through the ``autojump`` property.
         io_grace: Real seconds to wait for real file descriptors to deliver before a jump
             (default 0.02); also the ``io_grace`` property.
+        hold_warning: Real seconds virtual time may be held for one executor job before the
+            loop logs a warning naming it (default 5.0; None: never); also the
+            ``hold_warning`` property.
+        hold_for_subprocesses: Whether a live subprocess holds virtual time for its whole life
+            (default True); also the ``hold_for_subprocesses`` property.
 
     Raises:
         TypeError: ``selector`` is not a ``selectors.BaseSelector`` or None (a number there
             was probably meant as ``start=``, which is keyword-only), ``start`` or
-            ``io_grace`` is not an int or float, or ``autojump`` is not a bool.
-        ValueError: ``start`` is not finite, or ``io_grace`` is negative or not finite.
+            ``io_grace`` is not an int or float, ``hold_warning`` is not an int, float or
+            None, or ``autojump`` or ``hold_for_subprocesses`` is not a bool.
+        ValueError: ``start`` is not finite, or ``io_grace`` or ``hold_warning`` is negative
+            or not finite.
     """
 
     def __init__(
@@ -132,6 +159,8 @@ class ClockedEventLoop(ClockedLoopBase):
         start: float = 0.0,
         autojump: bool = False,
         io_grace: float = 0.02,
+        hold_warning: float | None = 5.0,
+        hold_for_subprocesses: bool = True,
     ) -> None:
         try:
             # Checked before the base class builds anything (self-pipe, selector): a failed
@@ -140,11 +169,16 @@ class ClockedEventLoop(ClockedLoopBase):
             first = _check_start(start)
             if not isinstance(autojump, bool):
                 raise TypeError(f"autojump must be True or False, got {autojump!r}")
+            if not isinstance(hold_for_subprocesses, bool):
+                raise TypeError(
+                    f"hold_for_subprocesses must be True or False, got {hold_for_subprocesses!r}"
+                )
             grace = _check_seconds(io_grace, "io_grace")
+            hold = _check_hold_warning(hold_warning)
         except (TypeError, ValueError):
             self._vt_abandon()
             raise
-        super().__init__(selector, first, autojump, grace)
+        super().__init__(selector, first, autojump, grace, hold, hold_for_subprocesses)
 
     @property
     def autojump(self) -> bool:
@@ -182,6 +216,52 @@ class ClockedEventLoop(ClockedLoopBase):
     @io_grace.setter
     def io_grace(self, value: float) -> None:
         self._vt_io_grace = _check_seconds(value, "io_grace")
+
+    @property
+    def hold_warning(self) -> float | None:
+        """Real seconds virtual time may be held for one executor job before a warning.
+
+        Virtual time stands still while a ``run_in_executor`` / ``to_thread`` job started from
+        this loop is in flight. When that has lasted ``hold_warning`` real seconds for a job
+        while a timer (or an ``advance()`` target) is waiting, the loop logs one warning on the
+        ``asyncio`` logger naming the job's function and where it was submitted: a job that
+        waits for the loop to reach a timer (``run_coroutine_threadsafe(coro, loop).result()``
+        where ``coro`` sleeps) would otherwise hang without a word. Time is still held. Default
+        5.0; ``None`` turns the warning off. Can be changed at any time.
+
+        Raises:
+            TypeError: On assignment of something that is not an int, float or None.
+            ValueError: On assignment of a negative, NaN or infinite value.
+        """
+        return self._vt_hold_warning
+
+    @hold_warning.setter
+    def hold_warning(self, value: float | None) -> None:
+        self._vt_hold_warning = _check_hold_warning(value)
+
+    @property
+    def hold_for_subprocesses(self) -> bool:
+        """Whether a live subprocess holds virtual time (default True).
+
+        True: from its start until it exits, a child process started from this loop holds
+        virtual time, as an executor job does, so that nothing it does is overtaken, and a
+        ``wait_for(proc.stdout.readline(), 1)`` around a child that answers after 4 real
+        seconds returns the answer after 4 real seconds instead of timing out. A long-lived
+        child (a helper server) then makes every virtual sleep wait for its exit. False: a child
+        holds time only while time could not move anyway (the loop then waits for it instead of
+        raising ``DeadlockError``); its pipes are real file descriptors, which get ``io_grace``
+        before each jump like sockets. Can be changed at any time.
+
+        Raises:
+            TypeError: On assignment of something that is not a bool.
+        """
+        return self._vt_hold_procs
+
+    @hold_for_subprocesses.setter
+    def hold_for_subprocesses(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"hold_for_subprocesses must be True or False, got {value!r}")
+        self._vt_hold_procs = value
 
     async def advance(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass, running everything due on the way.
