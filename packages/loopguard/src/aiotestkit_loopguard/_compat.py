@@ -176,6 +176,17 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
     return _events._get_running_loop()
 
 
+# --- unittest -----------------------------------------------------------------------------------
+
+#: The hooks through which ``unittest.TestCase.run()`` calls setUp, the test method, tearDown
+#: and each cleanup; ``IsolatedAsyncioTestCase`` overrides all four to run coroutines on its
+#: loop. Checked: ``unittest/case.py`` and ``unittest/async_case.py`` of 3.10.13, 3.11.7,
+#: 3.12.1 and 3.13.0 (run), and CPython main's ``async_case.py`` (read; same four hooks).
+#: `forbid_get_event_loop` wraps them on plain TestCase classes; a class lacking them is
+#: refused rather than silently left unforbidden.
+TESTCASE_HOOKS = ("_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup")
+
+
 # --- task names under a task factory ---------------------------------------------------------
 
 _misnames: bool | None = None
