@@ -459,6 +459,31 @@ def test_custom_check() -> None:
         register_check("ok_name", 42)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((123, list), {}, "check name must be a string (a Python identifier), got 123 of type int"),
+        ((b"raw", list), {}, "check name must be a string (a Python identifier), got b'raw'"),
+        (("ok_name", list), {"default": 1}, "default must be True or False, got 1"),
+        (("ok_name", list), {"strict": "no"}, "strict must be True or False, got 'no'"),
+        (("ok_name", 42), {}, "check function must be callable, got 42"),
+        (("ok_name", list), {"before": 42}, "before hook must be callable or None, got 42"),
+    ],
+)
+def test_register_check_refuses_wrong_types_by_name(
+    args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError) as info:
+        register_check(*args, **kwargs)
+    assert message in str(info.value)
+    assert "ok_name" not in known_checks()
+
+
+def test_unregister_check_refuses_a_non_string() -> None:
+    with pytest.raises(TypeError, match="check name must be a string, got 123 of type int"):
+        unregister_check(123)  # type: ignore[arg-type]
+
+
 def test_custom_check_can_be_on_by_default() -> None:
     register_check("always_finds", lambda context: ["something"], default=True, strict=False)
     try:

@@ -174,8 +174,19 @@ def register_check(
 
     Raises:
         ValueError: ``name`` is not an identifier or is already registered.
-        TypeError: ``func`` or ``before`` is not callable.
+        TypeError: ``name`` is not a string, ``func`` or ``before`` is not callable, or
+            ``default`` or ``strict`` is not a bool.
     """
+    if not isinstance(name, str):
+        raise TypeError(
+            f"check name must be a string (a Python identifier), got {name!r} "
+            f"of type {type(name).__name__}"
+        )
+    for flag, value in (("default", default), ("strict", strict)):
+        if not isinstance(value, bool):
+            raise TypeError(
+                f"register_check({name!r}): {flag} must be True or False, got {value!r}"
+            )
     if not name.isidentifier():
         raise ValueError(f"check name must be a Python identifier, got {name!r}")
     if name in _REGISTRY:
@@ -184,15 +195,18 @@ def register_check(
         raise TypeError(f"check function must be callable, got {func!r}")
     if before is not None and not callable(before):
         raise TypeError(f"before hook must be callable or None, got {before!r}")
-    _REGISTRY[name] = _Check(func, before, bool(default), bool(strict))
+    _REGISTRY[name] = _Check(func, before, default, strict)
 
 
 def unregister_check(name: str) -> None:
     """Remove a check added with `register_check` (built-in checks cannot be removed).
 
     Raises:
+        TypeError: ``name`` is not a string.
         ValueError: ``name`` is not a registered custom check.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"check name must be a string, got {name!r} of type {type(name).__name__}")
     if name in _BUILTIN:
         raise ValueError(f"{name!r} is a built-in check and cannot be unregistered")
     if name not in _REGISTRY:
