@@ -10,6 +10,7 @@ import pickle
 import selectors
 import socket
 import sys
+import unittest
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -252,20 +253,61 @@ def test_loop_exceptions_task_exception_never_retrieved(guard: LoopGuard) -> Non
     assert "KeyError" in finding.message
 
 
-def test_unreported_loop_exceptions_are_still_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_loop_exceptions_are_logged_when_they_happen(caplog: pytest.LogCaptureFixture) -> None:
     with LoopGuard() as loop:
         loop.call_soon(lambda: 1 / 0)
         loop.run_until_complete(asyncio.sleep(0))
-    assert "ZeroDivisionError" in caplog.text
+        assert "ZeroDivisionError" in caplog.text  # now, not when the guard closes
+        assert [r.exc_info is not None for r in caplog.records] == [True]  # with traceback
+    assert len(caplog.records) == 1  # and only once
 
 
-def test_reported_loop_exceptions_are_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+def test_reported_loop_exceptions_are_logged_once_too(caplog: pytest.LogCaptureFixture) -> None:
     with LoopGuard() as loop:
         loop.call_soon(lambda: 1 / 0)
         loop.run_until_complete(asyncio.sleep(0))
         guard_findings = check_loop(loop, loop_exceptions=True)
     assert names(guard_findings) == ["loop_exceptions"]
-    assert "ZeroDivisionError" not in caplog.text
+    assert len(caplog.records) == 1
+    assert "ZeroDivisionError" in caplog.text
+
+
+def test_assert_logs_sees_loop_exceptions_inside_a_unittest_test() -> None:
+    seen: list[list[str]] = []
+
+    class Case(unittest.TestCase):
+        def test_it(self) -> None:
+            with LoopGuard() as loop, self.assertLogs("asyncio", "ERROR") as logs:
+                loop.call_soon(lambda: 1 / 0)
+                loop.run_until_complete(asyncio.sleep(0))
+            seen.append(logs.output)
+
+    result = unittest.TestResult()
+    Case("test_it").run(result)
+    assert result.wasSuccessful(), result.failures + result.errors
+    [[line]] = seen
+    assert line.startswith("ERROR:asyncio:Exception in callback")
+
+
+def test_a_handler_the_loop_had_gets_each_exception_at_once() -> None:
+    got: list[str] = []
+
+    def own_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        got.append(str(context["message"]))
+
+    def loop_with_handler() -> asyncio.AbstractEventLoop:
+        new = asyncio.new_event_loop()
+        new.set_exception_handler(own_handler)
+        return new
+
+    with LoopGuard(loop_with_handler) as loop:
+        loop.call_soon(lambda: 1 / 0)
+        loop.run_until_complete(asyncio.sleep(0))
+        assert [message.split()[:3] for message in got] == [["Exception", "in", "callback"]]
+        assert names(check_loop(loop, loop_exceptions=True)) == ["loop_exceptions"]
+        assert loop.get_exception_handler() is not own_handler  # the guard records first
+    assert loop.get_exception_handler() is own_handler
+    assert len(got) == 1
 
 
 async def never_awaited() -> None:
