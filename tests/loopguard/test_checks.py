@@ -22,6 +22,7 @@ from aiotestkit_loopguard import (
     Finding,
     LeakError,
     LoopGuard,
+    _compat,
     check_loop,
     fail_on,
     known_checks,
@@ -665,3 +666,52 @@ def test_a_timer_waking_a_future_some_other_way_is_still_reported(guard: LoopGua
     assert names(found) == ["active_handles", "leftover_tasks"]
     task.cancel()
     loop.run_until_complete(asyncio.sleep(0))
+
+
+@pytest.fixture
+def shared_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A current loop for ``use_default_loop`` guards, closed and unset afterwards."""
+    state = _compat.capture_current_loop()
+    shared = asyncio.new_event_loop()
+    asyncio.set_event_loop(shared)
+    try:
+        yield shared
+    finally:
+        _compat.restore_current_loop(state)
+        shared.close()
+
+
+def _noop() -> None:
+    pass
+
+
+def test_new_timers_are_reported_when_a_baseline_timer_was_freed(
+    shared_loop: asyncio.AbstractEventLoop,
+) -> None:
+    shared_loop.call_later(0, _noop)  # existed before the test; runs, and is freed, during it
+    with LoopGuard(use_default_loop=True, debug=False) as loop:
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0))
+        # Freed memory is reused at once: one of these used to get the old timer's id, and
+        # went unreported, when the baseline kept ids only.
+        timers = [loop.call_later(100, _noop) for _ in range(50)]
+        assert len(check_loop(loop, active_handles=True)) == 50
+        for timer in timers:
+            timer.cancel()
+
+
+def test_a_reader_replacing_a_baseline_reader_is_reported(
+    shared_loop: asyncio.AbstractEventLoop,
+) -> None:
+    a, b = socket.socketpair()
+    try:
+        shared_loop.add_reader(a, _noop)  # existed before the test
+        with LoopGuard(use_default_loop=True, debug=False) as loop:
+            loop.remove_reader(a)  # the baseline handle is freed...
+            loop.add_reader(a, _noop)  # ...and a new one may take its memory, and id
+            [finding] = check_loop(loop, active_selector_callbacks=True)
+            assert finding.message.startswith(f"add_reader({a!r}, ...) never removed")
+            loop.remove_reader(a)
+    finally:
+        a.close()
+        b.close()

@@ -508,8 +508,11 @@ def _check_unused_loop(context: CheckContext) -> Iterable[str]:
         yield "the loop did not run during the test"
 
 
-def _before_active_handles(loop: asyncio.AbstractEventLoop) -> set[int]:
-    return {id(handle) for handle in _compat.scheduled_timers(loop) or ()}
+def _before_active_handles(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+    # The handles themselves, not their ids: a timer that existed before the test may run (or
+    # be cancelled and dropped) and be freed during it, and a new timer may then get its id.
+    # Held here, a baseline handle's id cannot be reused while the baseline exists.
+    return list(_compat.scheduled_timers(loop) or ())
 
 
 def _check_active_handles(context: CheckContext) -> Iterable[str]:
@@ -521,7 +524,7 @@ def _pending_timers(context: CheckContext, skipped: frozenset[int]) -> Iterable[
     timers = _compat.scheduled_timers(context.loop)
     if timers is None:  # uvloop and other loops without a visible timer heap
         return
-    before: set[int] = context.baseline or set()
+    before = {id(handle) for handle in context.baseline or ()}
     now = context.loop.time()
     for handle in sorted(timers, key=lambda h: h.when()):
         if handle.cancelled() or id(handle) in before or id(handle) in skipped:
@@ -567,12 +570,10 @@ def _selector_registrations(loop: asyncio.AbstractEventLoop) -> dict[Any, Any]:
     return found
 
 
-def _before_selector(loop: asyncio.AbstractEventLoop) -> dict[Any, tuple[int, int]]:
-    baseline: dict[Any, tuple[int, int]] = {}
-    for fd, key in _selector_registrations(loop).items():
-        reader, writer = _handles_of(key)
-        baseline[fd] = (id(reader), id(writer))
-    return baseline
+def _before_selector(loop: asyncio.AbstractEventLoop) -> dict[Any, tuple[Any, Any]]:
+    # The reader and writer handles themselves (compared by identity), not their ids, which
+    # a new handle could reuse once a pre-existing one is removed and freed during the test.
+    return {fd: _handles_of(key) for fd, key in _selector_registrations(loop).items()}
 
 
 def _handles_of(key: Any) -> tuple[Any, Any]:
@@ -590,13 +591,13 @@ def _describe_callback(handle: Any) -> str:
 
 
 def _check_selector(context: CheckContext) -> Iterable[str]:
-    before: dict[Any, tuple[int, int]] = context.baseline or {}
+    before: dict[Any, tuple[Any, Any]] = context.baseline or {}
     for fd, key in _selector_registrations(context.loop).items():
         reader, writer = _handles_of(key)
         old_reader, old_writer = before.get(fd, (None, None))
         fileobj = key.fileobj
         for kind, handle, old in (("reader", reader, old_reader), ("writer", writer, old_writer)):
-            if handle is None or handle.cancelled() or id(handle) == old:
+            if handle is None or handle.cancelled() or handle is old:
                 continue
             yield f"add_{kind}({fileobj!r}, ...) never removed: {_describe_callback(handle)}"
         if reader is None and writer is None and fd not in before:
