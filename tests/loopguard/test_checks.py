@@ -715,3 +715,27 @@ def test_a_reader_replacing_a_baseline_reader_is_reported(
     finally:
         a.close()
         b.close()
+
+
+def test_check_loop_without_names_runs_what_strict_turns_on() -> None:
+    register_check("lax_off", lambda context: ["lax_off found"], strict=False)
+    register_check("lax_on", lambda context: ["lax_on found"], strict=False, default=True)
+    register_check("strict_one", lambda context: ["strict_one found"])
+    try:
+
+        class Case:
+            @strict
+            def test(self) -> None:
+                pass
+
+        under_strict = [name for name, on in resolve_checks(Case, Case.test).items() if on]
+        assert "lax_off" not in under_strict
+        with LoopGuard() as loop:
+            loop.run_until_complete(asyncio.sleep(0))
+            found = names(check_loop(loop))
+            assert found == ["lax_on", "strict_one"]
+            assert set(found) <= set(under_strict)
+            assert names(check_loop(loop, lax_off=True)) == ["lax_off"]  # when named, it runs
+    finally:
+        for name in ("lax_off", "lax_on", "strict_one"):
+            unregister_check(name)

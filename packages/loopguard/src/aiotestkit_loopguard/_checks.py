@@ -453,7 +453,9 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
     Args:
         loop: The loop to inspect (call this while the loop is not running, or from a task:
             the calling task is never reported).
-        **checks: Checks to run. With none given, every check runs (as under ``@strict``).
+        **checks: Checks to run; the others do not. With none given, the checks ``@strict``
+            turns on: every built-in check and every custom check registered with
+            ``strict=True``, plus custom checks on by default (``default=True``).
 
     Raises:
         TypeError: Unknown check name or non-boolean value.
@@ -461,7 +463,8 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
     if checks:
         selected = {name: False for name in _REGISTRY} | _validate(checks, "check_loop()")
     else:
-        selected = {name: True for name in _REGISTRY}
+        selected = known_checks()
+        _merge(selected, [("all", True)])  # exactly what @strict resolves to
     from ._guard import guard_of  # a cycle: the guard imports the registry
 
     guard = guard_of(loop)
