@@ -85,7 +85,7 @@ def _create_task_keeping_names(loop: asyncio.AbstractEventLoop) -> Callable[...,
     called directly; a named task goes through the loop's own method, which names it right.
     The guard installs it on the loop instance and removes it in ``close()``.
     """
-    original = type(loop).create_task
+    original: Any = type(loop).create_task
 
     def create_task(coro: Any, *, name: str | None = None, context: Any = None) -> Any:
         # No local holds the task (see TaskSiteRecorder.__call__: eager tasks' tracebacks).
