@@ -10,6 +10,7 @@ import pickle
 import selectors
 import socket
 import sys
+import unittest
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from aiotestkit_loopguard import (
     Finding,
     LeakError,
     LoopGuard,
+    _compat,
     check_loop,
     fail_on,
     known_checks,
@@ -252,20 +254,61 @@ def test_loop_exceptions_task_exception_never_retrieved(guard: LoopGuard) -> Non
     assert "KeyError" in finding.message
 
 
-def test_unreported_loop_exceptions_are_still_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_loop_exceptions_are_logged_when_they_happen(caplog: pytest.LogCaptureFixture) -> None:
     with LoopGuard() as loop:
         loop.call_soon(lambda: 1 / 0)
         loop.run_until_complete(asyncio.sleep(0))
-    assert "ZeroDivisionError" in caplog.text
+        assert "ZeroDivisionError" in caplog.text  # now, not when the guard closes
+        assert [r.exc_info is not None for r in caplog.records] == [True]  # with traceback
+    assert len(caplog.records) == 1  # and only once
 
 
-def test_reported_loop_exceptions_are_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+def test_reported_loop_exceptions_are_logged_once_too(caplog: pytest.LogCaptureFixture) -> None:
     with LoopGuard() as loop:
         loop.call_soon(lambda: 1 / 0)
         loop.run_until_complete(asyncio.sleep(0))
         guard_findings = check_loop(loop, loop_exceptions=True)
     assert names(guard_findings) == ["loop_exceptions"]
-    assert "ZeroDivisionError" not in caplog.text
+    assert len(caplog.records) == 1
+    assert "ZeroDivisionError" in caplog.text
+
+
+def test_assert_logs_sees_loop_exceptions_inside_a_unittest_test() -> None:
+    seen: list[list[str]] = []
+
+    class Case(unittest.TestCase):
+        def test_it(self) -> None:
+            with LoopGuard() as loop, self.assertLogs("asyncio", "ERROR") as logs:
+                loop.call_soon(lambda: 1 / 0)
+                loop.run_until_complete(asyncio.sleep(0))
+            seen.append(logs.output)
+
+    result = unittest.TestResult()
+    Case("test_it").run(result)
+    assert result.wasSuccessful(), result.failures + result.errors
+    [[line]] = seen
+    assert line.startswith("ERROR:asyncio:Exception in callback")
+
+
+def test_a_handler_the_loop_had_gets_each_exception_at_once() -> None:
+    got: list[str] = []
+
+    def own_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        got.append(str(context["message"]))
+
+    def loop_with_handler() -> asyncio.AbstractEventLoop:
+        new = asyncio.new_event_loop()
+        new.set_exception_handler(own_handler)
+        return new
+
+    with LoopGuard(loop_with_handler) as loop:
+        loop.call_soon(lambda: 1 / 0)
+        loop.run_until_complete(asyncio.sleep(0))
+        assert [message.split()[:3] for message in got] == [["Exception", "in", "callback"]]
+        assert names(check_loop(loop, loop_exceptions=True)) == ["loop_exceptions"]
+        assert loop.get_exception_handler() is not own_handler  # the guard records first
+    assert loop.get_exception_handler() is own_handler
+    assert len(got) == 1
 
 
 async def never_awaited() -> None:
@@ -459,6 +502,31 @@ def test_custom_check() -> None:
         register_check("ok_name", 42)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((123, list), {}, "check name must be a string (a Python identifier), got 123 of type int"),
+        ((b"raw", list), {}, "check name must be a string (a Python identifier), got b'raw'"),
+        (("ok_name", list), {"default": 1}, "default must be True or False, got 1"),
+        (("ok_name", list), {"strict": "no"}, "strict must be True or False, got 'no'"),
+        (("ok_name", 42), {}, "check function must be callable, got 42"),
+        (("ok_name", list), {"before": 42}, "before hook must be callable or None, got 42"),
+    ],
+)
+def test_register_check_refuses_wrong_types_by_name(
+    args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError) as info:
+        register_check(*args, **kwargs)
+    assert message in str(info.value)
+    assert "ok_name" not in known_checks()
+
+
+def test_unregister_check_refuses_a_non_string() -> None:
+    with pytest.raises(TypeError, match="check name must be a string, got 123 of type int"):
+        unregister_check(123)  # type: ignore[arg-type]
+
+
 def test_custom_check_can_be_on_by_default() -> None:
     register_check("always_finds", lambda context: ["something"], default=True, strict=False)
     try:
@@ -598,3 +666,76 @@ def test_a_timer_waking_a_future_some_other_way_is_still_reported(guard: LoopGua
     assert names(found) == ["active_handles", "leftover_tasks"]
     task.cancel()
     loop.run_until_complete(asyncio.sleep(0))
+
+
+@pytest.fixture
+def shared_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A current loop for ``use_default_loop`` guards, closed and unset afterwards."""
+    state = _compat.capture_current_loop()
+    shared = asyncio.new_event_loop()
+    asyncio.set_event_loop(shared)
+    try:
+        yield shared
+    finally:
+        _compat.restore_current_loop(state)
+        shared.close()
+
+
+def _noop() -> None:
+    pass
+
+
+def test_new_timers_are_reported_when_a_baseline_timer_was_freed(
+    shared_loop: asyncio.AbstractEventLoop,
+) -> None:
+    shared_loop.call_later(0, _noop)  # existed before the test; runs, and is freed, during it
+    with LoopGuard(use_default_loop=True, debug=False) as loop:
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0))
+        # Freed memory is reused at once: one of these used to get the old timer's id, and
+        # went unreported, when the baseline kept ids only.
+        timers = [loop.call_later(100, _noop) for _ in range(50)]
+        assert len(check_loop(loop, active_handles=True)) == 50
+        for timer in timers:
+            timer.cancel()
+
+
+def test_a_reader_replacing_a_baseline_reader_is_reported(
+    shared_loop: asyncio.AbstractEventLoop,
+) -> None:
+    a, b = socket.socketpair()
+    try:
+        shared_loop.add_reader(a, _noop)  # existed before the test
+        with LoopGuard(use_default_loop=True, debug=False) as loop:
+            loop.remove_reader(a)  # the baseline handle is freed...
+            loop.add_reader(a, _noop)  # ...and a new one may take its memory, and id
+            [finding] = check_loop(loop, active_selector_callbacks=True)
+            assert finding.message.startswith(f"add_reader({a!r}, ...) never removed")
+            loop.remove_reader(a)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_check_loop_without_names_runs_what_strict_turns_on() -> None:
+    register_check("lax_off", lambda context: ["lax_off found"], strict=False)
+    register_check("lax_on", lambda context: ["lax_on found"], strict=False, default=True)
+    register_check("strict_one", lambda context: ["strict_one found"])
+    try:
+
+        class Case:
+            @strict
+            def test(self) -> None:
+                pass
+
+        under_strict = [name for name, on in resolve_checks(Case, Case.test).items() if on]
+        assert "lax_off" not in under_strict
+        with LoopGuard() as loop:
+            loop.run_until_complete(asyncio.sleep(0))
+            found = names(check_loop(loop))
+            assert found == ["lax_on", "strict_one"]
+            assert set(found) <= set(under_strict)
+            assert names(check_loop(loop, lax_off=True)) == ["lax_off"]  # when named, it runs
+    finally:
+        for name in ("lax_off", "lax_on", "strict_one"):
+            unregister_check(name)

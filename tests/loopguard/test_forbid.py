@@ -115,13 +115,139 @@ def test_async_decorator_applies_around_the_coroutine() -> None:
         assert not isinstance(info.value, GetEventLoopForbiddenError)
 
 
-def test_class_decorator_sets_the_testcase_hook() -> None:
+def test_class_decorator_sets_the_hook_a_runner_declares() -> None:
+    class HookedCase(unittest.TestCase):  # like aiotestkit's TestCase, which passes it on
+        forbid_get_event_loop = False
+
+        def test_anything(self) -> None:
+            pass
+
     @forbid_get_event_loop
-    class Case(unittest.TestCase):
+    class Case(HookedCase):
         pass
 
-    assert Case.forbid_get_event_loop is True  # type: ignore[attr-defined]
+    assert Case.forbid_get_event_loop is True
+    assert HookedCase.forbid_get_event_loop is False
     assert "forbid_get_event_loop" not in vars(unittest.TestCase)
+    assert "_callTestMethod" not in vars(Case)  # the runner forbids, nothing is wrapped
+
+
+def _run(case: type[unittest.TestCase]) -> unittest.TestResult:
+    result = unittest.TestResult()
+    state = _compat.capture_current_loop()  # the tests set the current loop themselves
+    try:
+        unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+    finally:
+        _compat.restore_current_loop(state)
+    return result
+
+
+def _failed(result: unittest.TestResult) -> dict[str, str]:
+    """Map each failed test's method name to its failure's last line."""
+    failed = {}
+    for test, trace in result.failures + result.errors:
+        assert isinstance(test, unittest.TestCase)
+        failed[test._testMethodName] = trace.strip().splitlines()[-1]
+    return failed
+
+
+class _LegacyCalls(unittest.TestCase):
+    calls_in: str = ""
+
+    def setUp(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.addCleanup(self.loop.close)
+        asyncio.set_event_loop(self.loop)
+        self.addCleanup(asyncio.set_event_loop, None)
+        if self.calls_in == "setUp" and self._testMethodName == "test_calls":
+            asyncio.get_event_loop()
+
+    def tearDown(self) -> None:
+        if self.calls_in == "tearDown" and self._testMethodName == "test_calls":
+            asyncio.get_event_loop()
+
+    def test_calls(self) -> None:
+        if self.calls_in == "test":
+            asyncio.get_event_loop()
+
+    def test_passes_the_loop(self) -> None:
+        assert asyncio.Future(loop=self.loop).get_loop() is self.loop
+
+
+@pytest.mark.parametrize("calls_in", ["setUp", "test", "tearDown"])
+def test_class_decorator_forbids_in_a_plain_testcase(calls_in: str) -> None:
+    @forbid_get_event_loop
+    class Case(_LegacyCalls):
+        pass
+
+    Case.calls_in = calls_in
+    result = _run(Case)
+    assert result.testsRun == 2
+    failed = _failed(result)
+    assert list(failed) == ["test_calls"]  # a failure, not an error: an AssertionError
+    assert failed["test_calls"].startswith("aiotestkit_loopguard._forbid.GetEventLoopForbidden")
+    assert not result.errors
+    # Forbidden only while a test runs; the undecorated base class is untouched.
+    assert not _failed(_run(_LegacyCalls))
+
+
+def test_class_decorator_keeps_test_methods_and_covers_subclasses() -> None:
+    @forbid_get_event_loop
+    @forbid_get_event_loop  # twice: still one forbid per hook
+    class Case(_LegacyCalls):
+        calls_in = "test"
+
+    class Sub(Case):
+        def test_new_in_subclass(self) -> None:
+            asyncio.get_event_loop()
+
+    assert Case.test_calls is _LegacyCalls.test_calls
+    names = unittest.defaultTestLoader.getTestCaseNames(Sub)
+    assert list(names) == ["test_calls", "test_new_in_subclass", "test_passes_the_loop"]
+    assert sorted(_failed(_run(Sub))) == ["test_calls", "test_new_in_subclass"]
+    assert "_callTestMethod" not in vars(Sub)
+
+
+def test_class_decorator_in_an_isolated_asyncio_testcase() -> None:
+    seen: list[object] = []
+
+    @forbid_get_event_loop
+    class Case(unittest.IsolatedAsyncioTestCase):
+        def setUp(self) -> None:
+            if self._testMethodName == "test_sync_setup_calls":
+                asyncio.get_event_loop()
+
+        async def asyncSetUp(self) -> None:
+            seen.append(asyncio.get_event_loop() is asyncio.get_running_loop())
+
+        async def test_inside_the_loop(self) -> None:
+            # The running loop: allowed, as everywhere inside a coroutine or callback.
+            seen.append(asyncio.get_event_loop() is asyncio.get_running_loop())
+            self.addAsyncCleanup(self.cleanup)
+
+        async def cleanup(self) -> None:
+            seen.append(asyncio.get_event_loop() is asyncio.get_running_loop())
+
+        async def test_sync_setup_calls(self) -> None:
+            pass
+
+        def test_sync_method(self) -> None:  # runs outside the loop: forbidden
+            asyncio.get_event_loop()
+
+    result = _run(Case)
+    assert result.testsRun == 3
+    assert sorted(_failed(result)) == ["test_sync_method", "test_sync_setup_calls"]
+    assert not result.errors
+    assert seen == [True] * 4  # asyncSetUp twice (not after the failed setUp), test, cleanup
+
+
+def test_class_decorator_refuses_a_class_it_cannot_forbid_in() -> None:
+    class TestPlainPytestClass:
+        def test_something(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match=r"TestPlainPytestClass is neither.*test methods"):
+        forbid_get_event_loop(TestPlainPytestClass)
 
 
 def test_decorating_something_else_is_a_type_error() -> None:

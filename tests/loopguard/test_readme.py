@@ -64,7 +64,10 @@ def test_loopguard_example() -> None:
 
 
 def test_decorators_example() -> None:
-    aiotestkit = types.SimpleNamespace(TestCase=unittest.TestCase)
+    class TestCase(unittest.TestCase):  # a stand-in declaring the hook, like aiotestkit's
+        forbid_get_event_loop = False
+
+    aiotestkit = types.SimpleNamespace(TestCase=TestCase)
     namespace = run(block("from aiotestkit_loopguard import fail_on"), aiotestkit=aiotestkit)
     case = namespace["MyTest"]
     assert all(resolve_checks(case, "test_tidy").values())
@@ -118,7 +121,10 @@ def test_forbid_example(capsys: pytest.CaptureFixture[str]) -> None:
         with contextlib.suppress(RuntimeError):  # swallowed, yet recorded
             asyncio.get_event_loop()
 
-    aiotestkit = types.SimpleNamespace(TestCase=unittest.TestCase)
+    class TestCase(unittest.TestCase):  # a stand-in declaring the hook, like aiotestkit's
+        forbid_get_event_loop = False
+
+    aiotestkit = types.SimpleNamespace(TestCase=TestCase)
     namespace = run(
         block("from aiotestkit_loopguard import forbid_get_event_loop"),
         legacy_setup=legacy_setup,
@@ -126,6 +132,7 @@ def test_forbid_example(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert "in legacy_setup" in capsys.readouterr().out
     assert namespace["MyTest"].forbid_get_event_loop is True
+    assert "_callTestMethod" in vars(namespace["MyLegacyTest"])  # wrapped to forbid
 
 
 LEFTOVER_TASK = re.compile(

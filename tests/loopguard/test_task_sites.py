@@ -429,3 +429,72 @@ def test_sites_of_collected_tasks_are_only_kept_during_the_collection() -> None:
         check_loop(loop, loop_exceptions=True)
     assert _tasks._on_gc not in gc.callbacks  # the last guard removes the collector hook
     assert task_id not in _tasks._finalized
+
+
+def _unnamed_task_names(loop: asyncio.AbstractEventLoop) -> list[str]:
+    keep: list[asyncio.Task[None]] = [loop.create_task(forgotten_worker())]
+
+    async def body() -> None:
+        keep.append(asyncio.create_task(forgotten_worker()))
+        keep.append(asyncio.ensure_future(forgotten_worker()))
+
+    loop.run_until_complete(body())
+    named = loop.create_task(forgotten_worker(), name="given")
+    names = [task.get_name() for task in keep] + [named.get_name()]
+    for task in [*keep, named]:
+        task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    return names
+
+
+def _is_default_name(name: str) -> bool:
+    prefix, _, number = name.partition("-")
+    return prefix == "Task" and number.isdigit()
+
+
+def test_unnamed_tasks_keep_their_task_n_name(loop: asyncio.AbstractEventLoop) -> None:
+    # CPython 3.13.0-3.13.2 name them 'None' once a task factory (the guard's) is set.
+    *unnamed, named = _unnamed_task_names(loop)
+    assert all(map(_is_default_name, unnamed)), unnamed
+    assert named == "given"
+    assert "(coroutine defined at" not in only_message_or_none(loop)
+
+
+def only_message_or_none(loop: asyncio.AbstractEventLoop) -> str:
+    return "\n".join(finding.message for finding in check_loop(loop, leftover_tasks=True))
+
+
+@pytest.mark.skipif(
+    not hasattr(asyncio, "eager_task_factory"), reason="eager tasks are new in 3.12"
+)
+def test_unnamed_tasks_keep_their_name_under_a_factory_of_the_test() -> None:
+    def eager_loop() -> asyncio.AbstractEventLoop:
+        new = asyncio.new_event_loop()
+        new.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        return new
+
+    with LoopGuard(eager_loop, debug=False) as loop:
+        *unnamed, named = _unnamed_task_names(loop)
+        assert all(map(_is_default_name, unnamed)), unnamed
+        assert named == "given"
+
+
+def test_the_create_task_fix_is_removed_by_close() -> None:
+    state = _compat.capture_current_loop()
+    shared = asyncio.new_event_loop()
+    asyncio.set_event_loop(shared)
+    try:
+        with LoopGuard(use_default_loop=True) as loop:
+            assert loop is shared
+            fixed = "create_task" in vars(loop)
+            assert fixed == _compat.create_task_misnames_unnamed_tasks()
+        assert "create_task" not in vars(shared)
+        assert shared.get_task_factory() is None
+    finally:
+        _compat.restore_current_loop(state)
+        shared.close()
+
+
+def test_the_misnaming_probe_matches_the_affected_versions() -> None:
+    affected = sys.implementation.name == "cpython" and (3, 13, 0) <= sys.version_info < (3, 13, 3)
+    assert _compat.create_task_misnames_unnamed_tasks() is affected

@@ -174,8 +174,19 @@ def register_check(
 
     Raises:
         ValueError: ``name`` is not an identifier or is already registered.
-        TypeError: ``func`` or ``before`` is not callable.
+        TypeError: ``name`` is not a string, ``func`` or ``before`` is not callable, or
+            ``default`` or ``strict`` is not a bool.
     """
+    if not isinstance(name, str):
+        raise TypeError(
+            f"check name must be a string (a Python identifier), got {name!r} "
+            f"of type {type(name).__name__}"
+        )
+    for flag, value in (("default", default), ("strict", strict)):
+        if not isinstance(value, bool):
+            raise TypeError(
+                f"register_check({name!r}): {flag} must be True or False, got {value!r}"
+            )
     if not name.isidentifier():
         raise ValueError(f"check name must be a Python identifier, got {name!r}")
     if name in _REGISTRY:
@@ -184,15 +195,18 @@ def register_check(
         raise TypeError(f"check function must be callable, got {func!r}")
     if before is not None and not callable(before):
         raise TypeError(f"before hook must be callable or None, got {before!r}")
-    _REGISTRY[name] = _Check(func, before, bool(default), bool(strict))
+    _REGISTRY[name] = _Check(func, before, default, strict)
 
 
 def unregister_check(name: str) -> None:
     """Remove a check added with `register_check` (built-in checks cannot be removed).
 
     Raises:
+        TypeError: ``name`` is not a string.
         ValueError: ``name`` is not a registered custom check.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"check name must be a string, got {name!r} of type {type(name).__name__}")
     if name in _BUILTIN:
         raise ValueError(f"{name!r} is a built-in check and cannot be unregistered")
     if name not in _REGISTRY:
@@ -439,7 +453,9 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
     Args:
         loop: The loop to inspect (call this while the loop is not running, or from a task:
             the calling task is never reported).
-        **checks: Checks to run. With none given, every check runs (as under ``@strict``).
+        **checks: Checks to run; the others do not. With none given, the checks ``@strict``
+            turns on: every built-in check and every custom check registered with
+            ``strict=True``, plus custom checks on by default (``default=True``).
 
     Raises:
         TypeError: Unknown check name or non-boolean value.
@@ -447,7 +463,8 @@ def check_loop(loop: asyncio.AbstractEventLoop, **checks: bool) -> list[Finding]
     if checks:
         selected = {name: False for name in _REGISTRY} | _validate(checks, "check_loop()")
     else:
-        selected = {name: True for name in _REGISTRY}
+        selected = known_checks()
+        _merge(selected, [("all", True)])  # exactly what @strict resolves to
     from ._guard import guard_of  # a cycle: the guard imports the registry
 
     guard = guard_of(loop)
@@ -494,8 +511,11 @@ def _check_unused_loop(context: CheckContext) -> Iterable[str]:
         yield "the loop did not run during the test"
 
 
-def _before_active_handles(loop: asyncio.AbstractEventLoop) -> set[int]:
-    return {id(handle) for handle in _compat.scheduled_timers(loop) or ()}
+def _before_active_handles(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+    # The handles themselves, not their ids: a timer that existed before the test may run (or
+    # be cancelled and dropped) and be freed during it, and a new timer may then get its id.
+    # Held here, a baseline handle's id cannot be reused while the baseline exists.
+    return list(_compat.scheduled_timers(loop) or ())
 
 
 def _check_active_handles(context: CheckContext) -> Iterable[str]:
@@ -507,7 +527,7 @@ def _pending_timers(context: CheckContext, skipped: frozenset[int]) -> Iterable[
     timers = _compat.scheduled_timers(context.loop)
     if timers is None:  # uvloop and other loops without a visible timer heap
         return
-    before: set[int] = context.baseline or set()
+    before = {id(handle) for handle in context.baseline or ()}
     now = context.loop.time()
     for handle in sorted(timers, key=lambda h: h.when()):
         if handle.cancelled() or id(handle) in before or id(handle) in skipped:
@@ -553,12 +573,10 @@ def _selector_registrations(loop: asyncio.AbstractEventLoop) -> dict[Any, Any]:
     return found
 
 
-def _before_selector(loop: asyncio.AbstractEventLoop) -> dict[Any, tuple[int, int]]:
-    baseline: dict[Any, tuple[int, int]] = {}
-    for fd, key in _selector_registrations(loop).items():
-        reader, writer = _handles_of(key)
-        baseline[fd] = (id(reader), id(writer))
-    return baseline
+def _before_selector(loop: asyncio.AbstractEventLoop) -> dict[Any, tuple[Any, Any]]:
+    # The reader and writer handles themselves (compared by identity), not their ids, which
+    # a new handle could reuse once a pre-existing one is removed and freed during the test.
+    return {fd: _handles_of(key) for fd, key in _selector_registrations(loop).items()}
 
 
 def _handles_of(key: Any) -> tuple[Any, Any]:
@@ -576,13 +594,13 @@ def _describe_callback(handle: Any) -> str:
 
 
 def _check_selector(context: CheckContext) -> Iterable[str]:
-    before: dict[Any, tuple[int, int]] = context.baseline or {}
+    before: dict[Any, tuple[Any, Any]] = context.baseline or {}
     for fd, key in _selector_registrations(context.loop).items():
         reader, writer = _handles_of(key)
         old_reader, old_writer = before.get(fd, (None, None))
         fileobj = key.fileobj
         for kind, handle, old in (("reader", reader, old_reader), ("writer", writer, old_writer)):
-            if handle is None or handle.cancelled() or id(handle) == old:
+            if handle is None or handle.cancelled() or handle is old:
                 continue
             yield f"add_{kind}({fileobj!r}, ...) never removed: {_describe_callback(handle)}"
         if reader is None and writer is None and fd not in before:

@@ -176,6 +176,62 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
     return _events._get_running_loop()
 
 
+# --- unittest -----------------------------------------------------------------------------------
+
+#: The hooks through which ``unittest.TestCase.run()`` calls setUp, the test method, tearDown
+#: and each cleanup; ``IsolatedAsyncioTestCase`` overrides all four to run coroutines on its
+#: loop. Checked: ``unittest/case.py`` and ``unittest/async_case.py`` of 3.10.13, 3.11.7,
+#: 3.12.1 and 3.13.0 (run), and CPython main's ``async_case.py`` (read; same four hooks).
+#: `forbid_get_event_loop` wraps them on plain TestCase classes; a class lacking them is
+#: refused rather than silently left unforbidden.
+TESTCASE_HOOKS = ("_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup")
+
+
+# --- task names under a task factory ---------------------------------------------------------
+
+_misnames: bool | None = None
+
+
+class _NameProbe:
+    """Stands in for a task in `create_task_misnames_unnamed_tasks` (records ``set_name``)."""
+
+    def __init__(self) -> None:
+        self.names: list[object] = []
+
+    def set_name(self, name: object) -> None:
+        self.names.append(name)
+
+
+def create_task_misnames_unnamed_tasks() -> bool:
+    """Whether ``BaseEventLoop.create_task`` names unnamed tasks ``'None'`` under a factory.
+
+    CPython 3.13.0-3.13.2 (gh-130033): with a task factory set, ``create_task(coro)`` calls
+    ``task.set_name(None)`` on the factory's task, renaming ``Task-7`` to ``'None'``. 3.10-3.12
+    only rename when a name is given, 3.13.3+ and 3.14 (source) pass the name to the factory.
+    Feature-detected once, not version-compared: a bare ``asyncio.BaseEventLoop`` (no
+    selector, no file descriptors) gets a factory returning a probe object, and the probe
+    records whether ``set_name(None)`` was called. Checked: 3.10.13, 3.11.7, 3.12.1 (False),
+    3.13.0 (True) run here. Only public names are used.
+    """
+    global _misnames
+    if _misnames is None:
+        probe = _NameProbe()
+        misnames = False
+        try:
+            loop = asyncio.BaseEventLoop()
+            try:
+                factory: Any = lambda loop, coro, **kwargs: probe  # noqa: E731
+                loop.set_task_factory(factory)
+                loop.create_task(None)  # type: ignore[arg-type]
+                misnames = None in probe.names
+            finally:
+                loop.close()
+        except Exception:  # pragma: no cover - an asyncio this probe does not fit: no fix
+            misnames = False
+        _misnames = misnames
+    return _misnames
+
+
 # --- loop internals for the checks --------------------------------------------------------------
 
 

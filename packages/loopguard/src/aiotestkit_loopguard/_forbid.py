@@ -6,6 +6,7 @@ import asyncio
 import functools
 import inspect
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Coroutine
@@ -229,10 +230,61 @@ class ForbidGetEventLoop:
         return _decorate(func)
 
 
+#: Marks the TestCase hooks `forbid_get_event_loop` installed (so they are never stacked).
+_HOOK_MARK = "_aiotestkit_forbids"
+
+
+def _forbidding_hook(cls: type[Any], name: str) -> Callable[..., Any]:
+    """Return a ``cls.<name>`` that runs the inherited hook with get_event_loop forbidden."""
+
+    def hook(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # super(cls, self) rather than the hook found now: the MRO of a subclass decides.
+        inherited = getattr(super(cls, self), name)
+        with ForbidGetEventLoop():
+            return inherited(*args, **kwargs)
+
+    hook.__name__ = name
+    hook.__qualname__ = f"{cls.__qualname__}.{name}"
+    hook.__module__ = cls.__module__
+    setattr(hook, _HOOK_MARK, True)
+    return hook
+
+
+def _decorate_class(target: type[Any]) -> None:
+    """Make a test class forbid ``get_event_loop`` during each of its tests.
+
+    A class with a ``forbid_get_event_loop`` attribute (aiotestkit's TestCase declares it, and
+    passes it to `LoopGuard`) gets that attribute set to True. A ``unittest.TestCase`` without
+    it (``TestCase``, ``IsolatedAsyncioTestCase``...) gets the hooks through which
+    ``TestCase.run()`` calls setUp, the test, tearDown and each cleanup wrapped in a forbid:
+    test methods stay untouched (discovery, names, other decorators), and subclasses inherit
+    the forbid.
+
+    Raises:
+        TypeError: The class is neither of these (e.g. a plain pytest test class).
+    """
+    if hasattr(target, "forbid_get_event_loop"):
+        setattr(target, "forbid_get_event_loop", True)  # noqa: B010 - a class of unknown type
+        return
+    unittest = sys.modules.get("unittest")  # not imported here: a TestCase means it was
+    hooks = [name for name in _compat.TESTCASE_HOOKS if callable(getattr(target, name, None))]
+    if unittest is None or not issubclass(target, unittest.TestCase) or not hooks:
+        raise TypeError(
+            "@forbid_get_event_loop on a class needs a unittest.TestCase subclass (plain or "
+            "IsolatedAsyncioTestCase) or a class whose runner reads a 'forbid_get_event_loop' "
+            f"attribute (aiotestkit's TestCase); {target.__qualname__} is neither. Decorate its "
+            "test methods instead, or mark them with @pytest.mark.forbid_get_event_loop "
+            "(aiotestkit's pytest plugin)"
+        )
+    for name in hooks:
+        if getattr(getattr(target, name), _HOOK_MARK, False):
+            continue  # already forbidding (a decorated base class, or decorated twice)
+        setattr(target, name, _forbidding_hook(target, name))
+
+
 def _decorate(target: F) -> F:
     if inspect.isclass(target):
-        # The hook read by aiotestkit's TestCase (and by anything passing it to LoopGuard).
-        setattr(target, "forbid_get_event_loop", True)  # noqa: B010 - F is not known to have it
+        _decorate_class(target)
         return target
     if not callable(target):
         raise TypeError(
@@ -268,15 +320,22 @@ def forbid_get_event_loop(target: Any = None) -> Any:
     Usable as ``with forbid_get_event_loop():`` (the value bound by ``as`` has a
     ``violations`` list), as ``@forbid_get_event_loop`` / ``@forbid_get_event_loop()`` on a
     function (forbidden for each call) or a coroutine function (forbidden from the first step
-    of the coroutine to its end, including while it is suspended), and on a test class (sets
-    the class attribute ``forbid_get_event_loop = True`` that aiotestkit's TestCase passes to
-    `LoopGuard`).
+    of the coroutine to its end, including while it is suspended), and on a test class:
+
+    - aiotestkit's TestCase (any class with a ``forbid_get_event_loop`` attribute): sets that
+      attribute to True; the TestCase passes it to `LoopGuard`.
+    - any other ``unittest.TestCase``, ``IsolatedAsyncioTestCase`` included: forbidden during
+      setUp, the test, tearDown and each cleanup of every test of the class and of its
+      subclasses (the hooks ``TestCase.run()`` calls them through are wrapped; the test
+      methods themselves are left as they are). Inside a coroutine of an
+      ``IsolatedAsyncioTestCase``, ``get_event_loop()`` still returns the running loop.
 
     Args:
         target: The function or class to decorate; omit it for a context manager.
 
     Raises:
-        TypeError: ``target`` is neither a callable nor a class.
+        TypeError: ``target`` is neither a callable nor a class, or is a class that is neither
+            a ``unittest.TestCase`` nor has a ``forbid_get_event_loop`` attribute.
     """
     if target is None:
         return ForbidGetEventLoop()
