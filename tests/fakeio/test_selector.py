@@ -206,6 +206,19 @@ class TestTestSelector(unittest.TestCase):
             assert selector.select(0) == [(key, selectors.EVENT_READ)]
             assert selector.select(0) == []
 
+    def test_each_call_is_one_event_delivered_one_per_select(self) -> None:
+        with TestSelector() as selector:
+            mock = FileMock()
+            for _ in range(3):
+                selector._mark_ready(mock, selectors.EVENT_READ)
+            selector._mark_ready(mock, selectors.EVENT_WRITE)
+            key = selector.register(mock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+            both = selectors.EVENT_READ | selectors.EVENT_WRITE
+            assert selector.select(0) == [(key, both)]
+            assert selector.select(0) == [(key, selectors.EVENT_READ)]
+            assert selector.select(0) == [(key, selectors.EVENT_READ)]
+            assert selector.select(0) == []
+
     def test_new_fakeio_loop(self) -> None:
         loop = new_fakeio_loop()
         try:
@@ -242,6 +255,32 @@ class TestReadiness(FakeIOTestCase):
         assert self.loop.remove_reader(mock)
         assert self.loop.remove_writer(mock)
         assert not self.loop.remove_reader(mock)
+
+    async def test_each_set_read_ready_delivers_one_event(self) -> None:
+        # As in asynctest: three calls before the loop polls are three reads, not one.
+        sock = SocketMock()
+        sock.recv.side_effect = [b"a", b"b", b"c", b""]
+        reader, writer = await asyncio.open_connection(sock=sock)
+        set_read_ready(sock)
+        set_read_ready(sock)
+        set_read_ready(sock)
+        assert await reader.readexactly(3) == b"abc"
+        assert sock.recv.call_count == 3
+        set_read_ready(sock)
+        assert await reader.read() == b""
+        writer.close()
+        await writer.wait_closed()
+
+    async def test_each_set_read_ready_runs_the_reader_callback_once(self) -> None:
+        mock = FileMock()
+        calls: list[int] = []
+        self.loop.add_reader(mock, calls.append, 1)
+        set_read_ready(mock)
+        set_read_ready(mock)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert calls == [1, 1]
+        self.loop.remove_reader(mock)
 
     async def test_readiness_set_from_another_thread_wakes_a_blocked_loop(self) -> None:
         mock = FileMock()

@@ -48,6 +48,8 @@ _NO_SELECTOR = (
 _NOT_A_TEST_SELECTOR = (
     "its selector {selector!r} is not, and does not wrap, an aiotestkit_fakeio.TestSelector"
 )
+_EVENTS = (selectors.EVENT_READ, selectors.EVENT_WRITE)
+
 _USE_A_TEST_SELECTOR = (
     "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop() (on 3.12+ also "
     "asyncio.run(main(), loop_factory=aiotestkit_fakeio.new_fakeio_loop)) or "
@@ -434,7 +436,8 @@ class TestSelector(selectors.BaseSelector):
     Fake file objects (``FileMock``, ``SocketMock``, a ``FileDescriptor`` or anything whose
     ``fileno()`` is one) are registered in this selector only and never reach the OS. Real ones
     go to ``wrapped``. ``select()`` reports fake readiness (from ``set_read_ready``/
-    ``set_write_ready``, one-shot, or from an attached ``FakePeer``, level-triggered) at once,
+    ``set_write_ready``, one event per call and per ``select()``, or from an attached
+    ``FakePeer``, level-triggered) at once,
     together with the wrapped selector's events; it blocks only when no fake event is pending.
 
     Install it through the loop's public constructor: ``asyncio.SelectorEventLoop(TestSelector())``
@@ -452,7 +455,9 @@ class TestSelector(selectors.BaseSelector):
         )
         """The real selector that file objects which are not fake are registered with."""
         self._fake: dict[int, selectors.SelectorKey] = {}
-        self._pending: dict[int, int] = {}
+        # Readiness set by set_read_ready/set_write_ready, not yet delivered: a count of events
+        # per (fd, EVENT_READ or EVENT_WRITE).
+        self._pending: dict[tuple[int, int], int] = {}
         self._lock = threading.Lock()
         self._map = _SelectorMap(self)
 
@@ -533,16 +538,22 @@ class TestSelector(selectors.BaseSelector):
             self._pending.clear()
 
     def _mark_ready(self, fileobj: Any, events: int) -> None:
-        """Report ``events`` for ``fileobj`` once, at the next ``select()``."""
+        """Report ``events`` for ``fileobj`` once more: one event per ``select()``.
+
+        Each call counts: three ``set_read_ready`` calls before the next poll give three read
+        events, one per ``select()``, as asynctest's did (each call had its own callback run).
+        """
         number = _fake_fd(fileobj)
         if number is None:
             number = fd(fileobj)
         with self._lock:
-            self._pending[number] = self._pending.get(number, 0) | events
+            for event in _EVENTS:
+                if events & event:
+                    self._pending[number, event] = self._pending.get((number, event), 0) + 1
 
     def _fake_events(self) -> list[tuple[selectors.SelectorKey, int]]:
         with self._lock:
-            pending, self._pending = self._pending, {}
+            pending = list(self._pending.items())
         masks: dict[int, int] = {}
         for number, fake_key in self._fake.items():
             poller = _pollers.get(number)
@@ -551,27 +562,29 @@ class TestSelector(selectors.BaseSelector):
                 if mask:
                     masks[number] = mask
         keys: dict[int, selectors.SelectorKey] = {}
-        leftover: dict[int, int] = {}
+        used: dict[tuple[int, int], int] = {}
         real_map = self.wrapped.get_map()
-        for number, wanted in pending.items():
+        for (number, event), count in pending:
             key = self._fake.get(number)
             if key is None and real_map is not None:
                 key = real_map.get(number)
-            delivered = 0
-            if key is not None:
-                delivered = wanted & key.events
-                if delivered:
-                    keys[number] = key
-                    masks[number] = masks.get(number, 0) | delivered
-            if wanted & ~delivered and number >= _FIRST_FAKE_FD:
-                # A fake file not registered (yet) for that event: keep it until someone
-                # listens. A real one is dropped, as in asynctest: the OS reuses real fd
-                # numbers, so a kept event could reach a file opened later.
-                leftover[number] = wanted & ~delivered
-        if leftover:
+            if key is not None and key.events & event:
+                keys[number] = key
+                masks[number] = masks.get(number, 0) | event
+                used[number, event] = 1  # one per select(); the rest at the next ones
+            elif number < _FIRST_FAKE_FD:
+                # A real file not registered for that event: dropped, as in asynctest (the OS
+                # reuses real fd numbers, so a kept event could reach a file opened later). A
+                # fake file keeps its events until someone listens.
+                used[number, event] = count
+        if used:
             with self._lock:
-                for number, mask in leftover.items():
-                    self._pending[number] = self._pending.get(number, 0) | mask
+                for slot, taken in used.items():
+                    left = self._pending.get(slot, 0) - taken
+                    if left > 0:
+                        self._pending[slot] = left
+                    else:
+                        self._pending.pop(slot, None)
         return [(keys.get(number) or self._fake[number], mask) for number, mask in masks.items()]
 
 
@@ -640,6 +653,9 @@ def _set_ready(
 def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` readable once: its reader callback runs at the next poll.
 
+    Each call is one event: calls made before the loop polls are delivered one per poll (three
+    calls, three reader callbacks, as in asynctest), not merged into one.
+
     For a fake file object, readiness set before a reader is registered stays pending until one
     is. For a real file object (asynctest's semantics) it is delivered at the next poll if a
     reader is registered for it then, and dropped otherwise: real descriptor numbers are reused,
@@ -663,7 +679,7 @@ def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) 
 def set_write_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` writable once: its writer callback runs at the next poll.
 
-    Pending readiness is kept as for ``set_read_ready``.
+    Each call is one event, and pending readiness is kept, as for ``set_read_ready``.
 
     Args:
         fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
