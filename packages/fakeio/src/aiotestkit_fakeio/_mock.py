@@ -464,6 +464,10 @@ def create_autospec(
         targets = [(mock, False)]
         spec = type(spec)
     for target, is_class in targets:
+        # Attributes that are not plain functions (instances, classes, bound methods) are
+        # autospecced when first read: by this function, so their coroutine functions become
+        # CoroutineMocks too, at every depth.
+        _compat.build_autospec_children_with(target, _autospec_child)
         for name, func, raw in _coroutine_attributes(spec):
             if is_class:
                 skip_first = isinstance(raw, classmethod)
@@ -472,3 +476,14 @@ def create_autospec(
             # Unnamed, so that setattr() adopts it as a child: its calls reach mock_calls.
             setattr(target, name, _autospec_coroutine(func, skip_first=skip_first, name=None))
     return mock
+
+
+def _autospec_child(spec: Any, spec_set: Any, instance: bool, parent: Any, name: str) -> Any:
+    """Autospec the attribute ``name`` of the autospec ``parent``, when it is first read."""
+    if _is_coroutine_function(spec) and not isinstance(spec, type):
+        # A bound coroutine method or another coroutine callable: ``instance`` is the parent's
+        # flag, meaningless here (the stdlib would raise RuntimeError for it).
+        mock = _autospec_coroutine(spec, skip_first=False, name=None)
+        setattr(parent, name, mock)  # unnamed: adopted as a child, its calls reach mock_calls
+        return mock
+    return create_autospec(spec, spec_set, instance, parent, name)
