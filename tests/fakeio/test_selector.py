@@ -89,8 +89,8 @@ class TestSocketMockDefaults(unittest.TestCase):
             sock.recv(10)
         with pytest.raises(BlockingIOError):
             sock.recv_into(bytearray(10))
-        conn, _address = sock.accept()
-        assert isinstance(conn, SocketMock)
+        with pytest.raises(BlockingIOError, match="set_read_ready"):
+            sock.accept()  # a listening socket: nothing pending until it is read-ready
         sock.send.assert_called_once_with(b"abc")
 
     def test_configuring_wins_over_defaults(self) -> None:
@@ -281,6 +281,49 @@ class TestReadiness(FakeIOTestCase):
             await asyncio.sleep(0)
         assert calls == [1, 1]
         self.loop.remove_reader(mock)
+
+    async def test_a_server_accepts_one_connection_per_readiness_event(self) -> None:
+        # Like a real listening socket: asyncio's accept loop (up to its backlog of 100) gets
+        # one connection, then BlockingIOError, until the socket is read-ready again.
+        listener = SocketMock()
+        writers: list[asyncio.StreamWriter] = []
+        arrived = asyncio.Event()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.append(writer)
+            arrived.set()
+
+        server = await asyncio.start_server(handle, sock=listener)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert writers == []
+        set_read_ready(listener)
+        await arrived.wait()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(writers) == 1
+        assert listener.accept.call_count == 2  # the second one raised BlockingIOError
+        arrived.clear()
+        set_read_ready(listener)
+        set_read_ready(listener)
+        while len(writers) < 3:
+            await arrived.wait()
+            arrived.clear()
+        server.close()
+        for writer in writers:
+            writer.close()
+        await server.wait_closed()
+        assert len(writers) == 3
+
+    async def test_sock_accept_waits_for_readiness(self) -> None:
+        listener = SocketMock()
+        task = asyncio.ensure_future(self.loop.sock_accept(listener))
+        await asyncio.sleep(0)
+        assert not task.done()
+        set_read_ready(listener)
+        conn, address = await task
+        assert isinstance(conn, SocketMock)
+        assert address == ("127.0.0.1", 40001)
 
     async def test_readiness_set_from_another_thread_wakes_a_blocked_loop(self) -> None:
         mock = FileMock()

@@ -301,9 +301,31 @@ _SOCKET_DEFAULTS = _SocketDefaults(
         "send": _sent_length,
         "sendto": _sent_length,
         "sendmsg": _sent_message_length,
-        "accept": lambda: (SocketMock(), ("127.0.0.1", 40001)),
     },
 )
+
+# Where a SocketMock counts the connections its default accept() may still return: one per
+# set_read_ready() call (in the mock's __dict__: a spec_set mock refuses new attributes).
+_ACCEPTS = "_aiotestkit_pending_accepts"
+
+
+def _default_accept(mock: SocketMock) -> Callable[..., Any]:
+    """The default ``accept``: one new connection per read readiness, like a listening socket.
+
+    asyncio's server accepts in a loop (up to its backlog) until ``accept`` raises
+    ``BlockingIOError``; an ``accept`` that always succeeded would give it 100 phantom
+    connections per readiness event.
+    """
+
+    def accept(*args: Any, **kwargs: Any) -> Any:
+        pending = mock.__dict__.get(_ACCEPTS, 0)
+        if not pending:
+            msg = "no connection pending on this socket mock: set_read_ready(it) makes one arrive"
+            raise BlockingIOError(msg)
+        mock.__dict__[_ACCEPTS] = pending - 1
+        return SocketMock(), ("127.0.0.1", 40001)
+
+    return accept
 
 
 class SocketMock(FileMock):
@@ -319,8 +341,10 @@ class SocketMock(FileMock):
     - ``recv``, ``recv_into``, ``recvfrom``, ``recvfrom_into``: raise ``BlockingIOError``;
     - ``send``, ``sendto``, ``sendmsg``: accept everything and return the byte count;
     - ``connect``, ``bind``, ``listen``, ``setblocking``, ``setsockopt``, ``shutdown``,
-      ``close``: return None; ``connect_ex``: ``0``; ``accept()``: a new ``SocketMock`` and an
-      address.
+      ``close``: return None; ``connect_ex``: ``0``;
+    - ``accept()``: like a listening socket, one new ``SocketMock`` and an address per
+      ``set_read_ready(mock)`` call, ``BlockingIOError`` when none is pending (a server on the
+      mock accepts one connection per readiness event).
 
     To script a conversation without writing side effects, attach an
     ``aiotestkit_fakeio.FakePeer``.
@@ -364,6 +388,10 @@ class SocketMock(FileMock):
         super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
         for defaults in type(self)._defaults:
             defaults.install(self, configured)
+        if "accept" not in configured:
+            self.accept.side_effect = _returns_default_unless_configured(
+                self.accept, _default_accept(self)
+            )
 
 
 class SSLSocketMock(SocketMock):
@@ -647,6 +675,9 @@ def _set_ready(
             )
             raise RuntimeError(msg) from None
     _find_test_selector(loop)._mark_ready(fileobj, events)
+    if events & selectors.EVENT_READ and isinstance(fileobj, SocketMock):
+        # A listening socket mock: one more connection for its default accept().
+        fileobj.__dict__[_ACCEPTS] = fileobj.__dict__.get(_ACCEPTS, 0) + 1
     loop.call_soon_threadsafe(_noop)
 
 
