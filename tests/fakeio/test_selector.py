@@ -399,6 +399,44 @@ def test_a_plain_selector_loop_is_refused() -> None:
     assert "in an aiotestkit TestCase, remove the loop_factory" in message
 
 
+def test_a_selector_loop_subclass_is_told_to_take_a_test_selector_itself() -> None:
+    # new_fakeio_loop() would build a plain loop and drop what the subclass adds (virtual time).
+    class VirtualTimeLoop(asyncio.SelectorEventLoop):
+        pass
+
+    loop = VirtualTimeLoop()
+    try:
+        with pytest.raises(TypeError) as caught:
+            set_read_ready(FileMock(), loop)
+    finally:
+        loop.close()
+    message = str(caught.value)
+    assert "VirtualTimeLoop cannot host fake file objects" in message
+    assert (
+        "Pass a TestSelector to its own constructor, keeping what VirtualTimeLoop adds: "
+        "VirtualTimeLoop(selector=aiotestkit_fakeio.TestSelector())"
+    ) in message
+    assert "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop()" not in message
+
+
+def test_a_clocked_loop_without_a_test_selector_is_told_how_to_get_one() -> None:
+    clock = pytest.importorskip("aiotestkit_clock")
+    loop = clock.ClockedEventLoop()
+    try:
+        with pytest.raises(
+            TypeError,
+            match=r"ClockedEventLoop\(selector=aiotestkit_fakeio\.TestSelector\(\)\)",
+        ):
+            FakePeer(loop=loop)
+    finally:
+        loop.close()
+    fixed = clock.ClockedEventLoop(selector=TestSelector())
+    try:
+        FakePeer(loop=fixed)
+    finally:
+        fixed.close()
+
+
 def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:
     # Instead of a logged callback error and a hang once the transport registers the fake fd.
     async def main() -> None:

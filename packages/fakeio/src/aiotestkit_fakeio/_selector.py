@@ -54,6 +54,16 @@ _USE_A_TEST_SELECTOR = (
     "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop() (on 3.12+ also "
     "asyncio.run(main(), loop_factory=aiotestkit_fakeio.new_fakeio_loop)) or "
     "asyncio.SelectorEventLoop(aiotestkit_fakeio.TestSelector()); or, in an aiotestkit TestCase, "
+    "{test_case}"
+)
+# For a subclass of SelectorEventLoop (aiotestkit_clock.ClockedEventLoop...): new_fakeio_loop()
+# would build a plain loop and lose what the subclass adds (virtual time).
+_PASS_A_TEST_SELECTOR = (
+    "Pass a TestSelector to its own constructor, keeping what {name} adds: "
+    "{name}(selector=aiotestkit_fakeio.TestSelector()) (new_fakeio_loop() would build a plain "
+    "asyncio.SelectorEventLoop instead); or, in an aiotestkit TestCase, {test_case}"
+)
+_IN_A_TEST_CASE = (
     "remove the loop_factory (or use_default_loop) that selects this loop: the default loop "
     "hosts fake files"
 )
@@ -628,7 +638,11 @@ def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
         msg = f"{loop!r} is closed"
         raise RuntimeError(msg)
     reason = _NO_SELECTOR if outer is None else _NOT_A_TEST_SELECTOR.format(selector=outer)
-    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {_USE_A_TEST_SELECTOR}"
+    if isinstance(loop, asyncio.SelectorEventLoop) and type(loop) is not asyncio.SelectorEventLoop:
+        advice = _PASS_A_TEST_SELECTOR.format(name=type(loop).__name__, test_case=_IN_A_TEST_CASE)
+    else:
+        advice = _USE_A_TEST_SELECTOR.format(test_case=_IN_A_TEST_CASE)
+    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {advice}"
     raise TypeError(msg)
 
 
