@@ -195,6 +195,19 @@ class TestSockMethods(FakeIOTestCase):
         assert got == [b"ab", b"cd", b""]
 
 
+class TestPeerRead(FakeIOTestCase):
+    async def test_read_zero_returns_at_once_like_stream_reader(self) -> None:
+        peer = FakePeer()
+        reader, writer = await asyncio.open_connection(sock=peer.socket)
+        assert await asyncio.wait_for(peer.read(0), 1) == b""  # nothing sent yet: no wait
+        writer.write(b"data")
+        assert await peer.read(0) == b""
+        assert await peer.read(4) == b"data"  # read(0) consumed nothing
+        assert await reader.read(0) == b""
+        writer.close()
+        await writer.wait_closed()
+
+
 class TestDatagrams(FakeIOTestCase):
     async def test_datagram_endpoint(self) -> None:
         peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM, proto=socket.IPPROTO_UDP))

@@ -573,8 +573,11 @@ class FakePeer:
         """Read what the code sent: up to ``n`` bytes once some are there, or all until it closes.
 
         Args:
-            n: at most this many bytes; -1 for everything until the code closes or shuts down.
+            n: at most this many bytes; -1 for everything until the code closes or shuts down;
+                0 returns ``b""`` at once (as ``StreamReader.read(0)`` does).
         """
+        if n == 0:
+            return b""
         if n < 0:
             while not self._code_closed:
                 await self._wait()
