@@ -473,6 +473,39 @@ class TestNestedAutospec:
             assert isinstance(app().service.client.fetch, CoroutineMock)
 
 
+class TestClassRelationships:
+    """asynctest's mock classes inherited from one another; code checks isinstance on them."""
+
+    def test_asynctests_isinstance_relationships_hold(self) -> None:
+        assert isinstance(CoroutineMock(), Mock)
+        assert isinstance(CoroutineMock(), NonCallableMock)
+        assert isinstance(Mock(), NonCallableMock)
+        assert isinstance(MagicMock(), Mock)
+        assert isinstance(MagicMock(), NonCallableMock)
+        assert isinstance(NonCallableMagicMock(), NonCallableMock)
+        assert issubclass(CoroutineMock, Mock)
+        assert issubclass(MagicMock, NonCallableMock)
+        assert issubclass(NonCallableMagicMock, NonCallableMock)
+
+    def test_no_other_relationship_is_made_up(self) -> None:
+        assert not isinstance(NonCallableMock(), Mock)
+        assert not isinstance(Mock(), MagicMock)
+        assert not isinstance(Mock(), CoroutineMock)
+        assert not isinstance(NonCallableMagicMock(), Mock)
+        assert not isinstance(unittest.mock.Mock(), Mock)  # the stdlib's classes are not ours
+        assert not issubclass(unittest.mock.MagicMock, NonCallableMock)
+        assert not isinstance(object(), NonCallableMock)
+
+    def test_specs_and_the_stdlib_classes_are_unchanged(self) -> None:
+        mock = Mock(spec=Client)
+        assert isinstance(mock, Client)  # spec'd mocks still pass for their spec
+        assert isinstance(mock, NonCallableMock)
+        assert isinstance(MagicMock(), unittest.mock.MagicMock)
+        assert not isinstance(MagicMock(), unittest.mock.NonCallableMagicMock)
+        assert isinstance(CoroutineMock(), unittest.mock.AsyncMock)
+        assert isinstance(NonCallableMock(spec=Client).fetch, Mock)  # a CoroutineMock child
+
+
 def test_mock_open() -> None:
     opener = mock_open(read_data="content")
     with opener("path") as handle:

@@ -47,7 +47,33 @@ def _is_coroutine_function(value: object) -> bool:
     )
 
 
-class _ChildMixin:
+class _MockFamily(type):
+    """Metaclass of aiotestkit's mock classes: asynctest's class relationships, virtually.
+
+    Each class subclasses its own stdlib counterpart (so the stdlib's machinery treats it as
+    that class), and the stdlib's classes do not inherit from one another the way asynctest's
+    did. ``isinstance``/``issubclass`` checks against an aiotestkit class also accept the
+    classes it lists in ``_RELATED`` (and theirs): ``Mock`` and ``NonCallableMagicMock`` are
+    ``NonCallableMock``s, ``MagicMock`` and ``CoroutineMock`` are ``Mock``s. Only checks
+    against aiotestkit's classes change; those against ``unittest.mock``'s are untouched.
+    """
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if type.__instancecheck__(cls, instance):
+            return True
+        return any(isinstance(instance, related) for related in _RELATED.get(cls, ()))
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        if type.__subclasscheck__(cls, subclass):
+            return True
+        return any(issubclass(subclass, related) for related in _RELATED.get(cls, ()))
+
+
+# The classes that count as subclasses of each aiotestkit mock class (filled in below).
+_RELATED: dict[type, tuple[type, ...]] = {}
+
+
+class _ChildMixin(metaclass=_MockFamily):
     """Pick the class of child mocks: coroutine mocks for coroutine attributes of the spec."""
 
     # The class of ordinary children; None keeps the stdlib rule (the user's own class).
@@ -195,6 +221,8 @@ class MagicMock(_ChildMixin, unittest.mock.MagicMock):
 
 NonCallableMock._child_mock_class = Mock
 NonCallableMagicMock._child_mock_class = MagicMock
+_RELATED[NonCallableMock] = (Mock, NonCallableMagicMock)
+_RELATED[Mock] = (MagicMock,)  # and CoroutineMock, once defined
 
 
 class _AwaitEvent:
@@ -353,6 +381,9 @@ class CoroutineMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.AsyncMock):
             self.await_args = call
             self.await_args_list.append(call)
             self.awaited._notify()
+
+
+_RELATED[Mock] = (MagicMock, CoroutineMock)
 
 
 def return_once(value: Any, then: Any = None) -> Iterator[Any]:
