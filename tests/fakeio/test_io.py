@@ -195,6 +195,19 @@ class TestSockMethods(FakeIOTestCase):
         assert got == [b"ab", b"cd", b""]
 
 
+class TestPeerRead(FakeIOTestCase):
+    async def test_read_zero_returns_at_once_like_stream_reader(self) -> None:
+        peer = FakePeer()
+        reader, writer = await asyncio.open_connection(sock=peer.socket)
+        assert await asyncio.wait_for(peer.read(0), 1) == b""  # nothing sent yet: no wait
+        writer.write(b"data")
+        assert await peer.read(0) == b""
+        assert await peer.read(4) == b"data"  # read(0) consumed nothing
+        assert await reader.read(0) == b""
+        writer.close()
+        await writer.wait_closed()
+
+
 class TestDatagrams(FakeIOTestCase):
     async def test_datagram_endpoint(self) -> None:
         peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM, proto=socket.IPPROTO_UDP))
@@ -221,6 +234,41 @@ class TestDatagrams(FakeIOTestCase):
         assert await loop.sock_recvfrom(peer.socket, 100) == (b"ping", ("127.0.0.1", 8080))
         await loop.sock_sendto(peer.socket, b"pong", ("127.0.0.1", 8080))
         assert peer.datagrams == [(b"pong", ("127.0.0.1", 8080))]
+
+    async def test_the_wrong_feed_method_is_refused_at_once(self) -> None:
+        # Accepted, they used to make the socket readable with nothing to receive: the loop
+        # spun at 100% CPU (or hung, with a virtual-time loop).
+        datagram_peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM))
+        with pytest.raises(TypeError, match=r"a datagram peer: use feed_datagram\(data"):
+            datagram_peer.feed(b"x")
+        with pytest.raises(TypeError, match=r"a datagram peer: use feed_datagram"):
+            datagram_peer.feed(b"xy", chunks=1)
+        stream_peer = FakePeer()
+        with pytest.raises(TypeError, match=r"a stream peer: use feed\(data\)"):
+            stream_peer.feed_datagram(b"x")
+        with pytest.raises(TypeError, match="ssl= needs a stream socket"):
+            FakePeer(SocketMock(type=socket.SOCK_DGRAM), ssl=ssl.create_default_context())
+
+    async def test_a_datagram_peer_is_readable_only_with_a_datagram_waiting(self) -> None:
+        peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM))
+        received: list[bytes] = []
+
+        class Datagrams(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                received.append(data)
+
+        transport, _ = await self.loop.create_datagram_endpoint(Datagrams, sock=peer.socket)
+        peer.close()  # a datagram socket has no end of stream: nothing to read
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert peer.socket.recvfrom.call_count == 0
+        peer.feed_datagram(b"one")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert received == [b"one"]
+        assert peer.socket.recvfrom.call_count == 1
+        transport.close()
+        await asyncio.sleep(0)
 
 
 class TestFaults(FakeIOTestCase):
@@ -361,8 +409,9 @@ class TestFaults(FakeIOTestCase):
             peer.feed("text")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match=r"feed\(\) takes bytes-like data .*got 5"):
             peer.feed(5)  # type: ignore[arg-type]  # bytes(5) would be five zero bytes
+        datagram_peer = FakePeer(SocketMock(type=socket.SOCK_DGRAM))
         with pytest.raises(TypeError, match=r"feed_datagram\(\) takes bytes-like data, got str"):
-            peer.feed_datagram("text")  # type: ignore[arg-type]
+            datagram_peer.feed_datagram("text")  # type: ignore[arg-type]
         with pytest.raises(
             TypeError, match=r"chunks must be None, an int or an iterable of ints, got 2\.5"
         ):

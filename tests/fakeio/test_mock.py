@@ -406,6 +406,106 @@ class TestCreateAutospec:
             mock.other = 1
 
 
+class Service:
+    """Coroutine functions at several depths, for the nested autospec tests."""
+
+    client = Client()
+    bound_fetch = Client().fetch
+
+    class Pool:
+        async def acquire(self, timeout: float) -> None:
+            pass
+
+    async def start(self) -> None:
+        pass
+
+
+class Application:
+    service = Service()
+
+
+class TestNestedAutospec:
+    """asynctest's create_autospec recursed: every coroutine function in the tree is mocked."""
+
+    def test_instance_attributes_at_every_depth(self) -> None:
+        app = create_autospec(Application, instance=True)
+        fetch = app.service.client.fetch
+        assert isinstance(fetch, CoroutineMock)
+        assert bool(fetch.awaited) is False  # asynctest's awaited event, not a child mock
+        run(fetch("u", retries=1))
+        assert fetch.await_count == 1
+        assert bool(fetch.awaited) is True
+        fetch.assert_awaited_once_with("u", retries=1)
+        with pytest.raises(TypeError):
+            fetch()
+        assert isinstance(app.service.start, CoroutineMock)
+        assert app.mock_calls == [call.service.client.fetch("u", retries=1)]
+
+    def test_class_spec_its_instance_and_other_attribute_kinds(self) -> None:
+        klass = create_autospec(Service)
+        for tree in (klass, klass.return_value, klass()):
+            assert isinstance(tree.client.fetch, CoroutineMock)
+            assert isinstance(tree.Pool().acquire, CoroutineMock)
+            assert isinstance(tree.bound_fetch, CoroutineMock)
+        run(klass.Pool().acquire(1.0))
+        klass.Pool.return_value.acquire.assert_awaited_once_with(1.0)
+        with pytest.raises(TypeError):
+            klass.Pool().acquire()
+        run(klass.bound_fetch("u"))  # bound: no self
+        klass.bound_fetch.assert_awaited_once_with("u")
+        assert not isinstance(klass.client.close, unittest.mock.AsyncMock)
+
+    def test_spec_set_carries_down(self) -> None:
+        app = create_autospec(Application, spec_set=True, instance=True)
+        assert isinstance(app.service.client.fetch, CoroutineMock)
+        with pytest.raises(AttributeError):
+            app.service.client.other = 1
+
+    def test_patch_with_autospec(self) -> None:
+        from aiotestkit_fakeio import patch
+
+        with patch.object(Application, "service", autospec=True) as service:
+            run(Application.service.client.fetch("u"))
+            assert isinstance(service.client.fetch, CoroutineMock)
+            assert service.client.fetch.await_count == 1
+        with patch(f"{__name__}.Application", autospec=True) as app:
+            assert isinstance(app.service.client.fetch, CoroutineMock)
+            assert isinstance(app().service.client.fetch, CoroutineMock)
+
+
+class TestClassRelationships:
+    """asynctest's mock classes inherited from one another; code checks isinstance on them."""
+
+    def test_asynctests_isinstance_relationships_hold(self) -> None:
+        assert isinstance(CoroutineMock(), Mock)
+        assert isinstance(CoroutineMock(), NonCallableMock)
+        assert isinstance(Mock(), NonCallableMock)
+        assert isinstance(MagicMock(), Mock)
+        assert isinstance(MagicMock(), NonCallableMock)
+        assert isinstance(NonCallableMagicMock(), NonCallableMock)
+        assert issubclass(CoroutineMock, Mock)
+        assert issubclass(MagicMock, NonCallableMock)
+        assert issubclass(NonCallableMagicMock, NonCallableMock)
+
+    def test_no_other_relationship_is_made_up(self) -> None:
+        assert not isinstance(NonCallableMock(), Mock)
+        assert not isinstance(Mock(), MagicMock)
+        assert not isinstance(Mock(), CoroutineMock)
+        assert not isinstance(NonCallableMagicMock(), Mock)
+        assert not isinstance(unittest.mock.Mock(), Mock)  # the stdlib's classes are not ours
+        assert not issubclass(unittest.mock.MagicMock, NonCallableMock)
+        assert not isinstance(object(), NonCallableMock)
+
+    def test_specs_and_the_stdlib_classes_are_unchanged(self) -> None:
+        mock = Mock(spec=Client)
+        assert isinstance(mock, Client)  # spec'd mocks still pass for their spec
+        assert isinstance(mock, NonCallableMock)
+        assert isinstance(MagicMock(), unittest.mock.MagicMock)
+        assert not isinstance(MagicMock(), unittest.mock.NonCallableMagicMock)
+        assert isinstance(CoroutineMock(), unittest.mock.AsyncMock)
+        assert isinstance(NonCallableMock(spec=Client).fetch, Mock)  # a CoroutineMock child
+
+
 def test_mock_open() -> None:
     opener = mock_open(read_data="content")
     with opener("path") as handle:

@@ -538,6 +538,81 @@ class TestPatchDict:
         assert seen_by_others == [{"mode": "real", "global": "g"}]
         assert _targets.CONFIG == {"mode": "real"}
 
+    def test_decorated_function_restores_the_whole_dict_like_the_stdlib(self) -> None:
+        # What the test adds, deletes or changes is undone too, not only the patched keys.
+        config: dict[str, Any] = {"keep": 1, "drop": 2}
+
+        @patch.dict(config, {"beta": True})
+        def sync_test() -> None:
+            assert config == {"keep": 1, "drop": 2, "beta": True}
+            config["added"] = 1
+            del config["drop"]
+            config["keep"] = 99
+
+        @patch.dict(config, {"beta": True})
+        async def async_test() -> None:
+            config["added"] = 1
+            await asyncio.sleep(0)
+            del config["drop"]
+            config["keep"] = 99
+
+        @patch.dict(config, {"beta": True})
+        def generator_test() -> Generator[int, None, None]:
+            config["added"] = 1
+            del config["drop"]
+            yield 1
+
+        sync_test()
+        assert config == {"keep": 1, "drop": 2}
+        run(async_test())
+        assert config == {"keep": 1, "drop": 2}
+        assert list(generator_test()) == [1]
+        assert config == {"keep": 1, "drop": 2}
+
+    def test_overlapping_calls_restore_the_whole_dict_when_the_last_ends(self) -> None:
+        config: dict[str, Any] = {"keep": 1}
+        seen: list[dict[str, Any]] = []
+
+        @patch.dict(config, {"beta": True})
+        async def uses(name: str, done: asyncio.Event) -> None:
+            config[name] = "own"
+            await done.wait()
+
+        async def main() -> None:
+            first_done, second_done = asyncio.Event(), asyncio.Event()
+            first = asyncio.create_task(uses("first", first_done))
+            second = asyncio.create_task(uses("second", second_done))
+            await asyncio.sleep(0)
+            first_done.set()
+            await first
+            # The second call still sees the patched key (and both calls' own changes).
+            seen.append(dict(config))
+            second_done.set()
+            await second
+
+        run(main())
+        assert seen == [{"keep": 1, "beta": True, "first": "own", "second": "own"}]
+        assert config == {"keep": 1}
+
+    def test_limited_and_clear_decorators_restore_the_whole_dict(self) -> None:
+        config: dict[str, Any] = {"keep": 1, "drop": 2}
+
+        @patch.dict(config, {"beta": True}, scope=LIMITED)
+        async def limited() -> None:
+            config["added"] = 1
+            await asyncio.sleep(0)
+            del config["drop"]
+
+        @patch.dict(config, {"beta": True}, clear=True)
+        def cleared() -> None:
+            assert config == {"beta": True}
+            config["added"] = 1
+
+        run(limited())
+        assert config == {"keep": 1, "drop": 2}
+        cleared()
+        assert config == {"keep": 1, "drop": 2}
+
     def test_dotted_name_and_clear(self) -> None:
         with patch.dict(f"{TARGET}.CONFIG", {"a": "b"}, clear=True):
             assert _targets.CONFIG == {"a": "b"}

@@ -89,8 +89,8 @@ class TestSocketMockDefaults(unittest.TestCase):
             sock.recv(10)
         with pytest.raises(BlockingIOError):
             sock.recv_into(bytearray(10))
-        conn, _address = sock.accept()
-        assert isinstance(conn, SocketMock)
+        with pytest.raises(BlockingIOError, match="set_read_ready"):
+            sock.accept()  # a listening socket: nothing pending until it is read-ready
         sock.send.assert_called_once_with(b"abc")
 
     def test_configuring_wins_over_defaults(self) -> None:
@@ -206,6 +206,19 @@ class TestTestSelector(unittest.TestCase):
             assert selector.select(0) == [(key, selectors.EVENT_READ)]
             assert selector.select(0) == []
 
+    def test_each_call_is_one_event_delivered_one_per_select(self) -> None:
+        with TestSelector() as selector:
+            mock = FileMock()
+            for _ in range(3):
+                selector._mark_ready(mock, selectors.EVENT_READ)
+            selector._mark_ready(mock, selectors.EVENT_WRITE)
+            key = selector.register(mock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+            both = selectors.EVENT_READ | selectors.EVENT_WRITE
+            assert selector.select(0) == [(key, both)]
+            assert selector.select(0) == [(key, selectors.EVENT_READ)]
+            assert selector.select(0) == [(key, selectors.EVENT_READ)]
+            assert selector.select(0) == []
+
     def test_new_fakeio_loop(self) -> None:
         loop = new_fakeio_loop()
         try:
@@ -242,6 +255,75 @@ class TestReadiness(FakeIOTestCase):
         assert self.loop.remove_reader(mock)
         assert self.loop.remove_writer(mock)
         assert not self.loop.remove_reader(mock)
+
+    async def test_each_set_read_ready_delivers_one_event(self) -> None:
+        # As in asynctest: three calls before the loop polls are three reads, not one.
+        sock = SocketMock()
+        sock.recv.side_effect = [b"a", b"b", b"c", b""]
+        reader, writer = await asyncio.open_connection(sock=sock)
+        set_read_ready(sock)
+        set_read_ready(sock)
+        set_read_ready(sock)
+        assert await reader.readexactly(3) == b"abc"
+        assert sock.recv.call_count == 3
+        set_read_ready(sock)
+        assert await reader.read() == b""
+        writer.close()
+        await writer.wait_closed()
+
+    async def test_each_set_read_ready_runs_the_reader_callback_once(self) -> None:
+        mock = FileMock()
+        calls: list[int] = []
+        self.loop.add_reader(mock, calls.append, 1)
+        set_read_ready(mock)
+        set_read_ready(mock)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert calls == [1, 1]
+        self.loop.remove_reader(mock)
+
+    async def test_a_server_accepts_one_connection_per_readiness_event(self) -> None:
+        # Like a real listening socket: asyncio's accept loop (up to its backlog of 100) gets
+        # one connection, then BlockingIOError, until the socket is read-ready again.
+        listener = SocketMock()
+        writers: list[asyncio.StreamWriter] = []
+        arrived = asyncio.Event()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.append(writer)
+            arrived.set()
+
+        server = await asyncio.start_server(handle, sock=listener)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert writers == []
+        set_read_ready(listener)
+        await arrived.wait()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(writers) == 1
+        assert listener.accept.call_count == 2  # the second one raised BlockingIOError
+        arrived.clear()
+        set_read_ready(listener)
+        set_read_ready(listener)
+        while len(writers) < 3:
+            await arrived.wait()
+            arrived.clear()
+        server.close()
+        for writer in writers:
+            writer.close()
+        await server.wait_closed()
+        assert len(writers) == 3
+
+    async def test_sock_accept_waits_for_readiness(self) -> None:
+        listener = SocketMock()
+        task = asyncio.ensure_future(self.loop.sock_accept(listener))
+        await asyncio.sleep(0)
+        assert not task.done()
+        set_read_ready(listener)
+        conn, address = await task
+        assert isinstance(conn, SocketMock)
+        assert address == ("127.0.0.1", 40001)
 
     async def test_readiness_set_from_another_thread_wakes_a_blocked_loop(self) -> None:
         mock = FileMock()
@@ -315,6 +397,44 @@ def test_a_plain_selector_loop_is_refused() -> None:
     assert "is not, and does not wrap, an aiotestkit_fakeio.TestSelector" in message
     assert "aiotestkit_fakeio.new_fakeio_loop()" in message
     assert "in an aiotestkit TestCase, remove the loop_factory" in message
+
+
+def test_a_selector_loop_subclass_is_told_to_take_a_test_selector_itself() -> None:
+    # new_fakeio_loop() would build a plain loop and drop what the subclass adds (virtual time).
+    class VirtualTimeLoop(asyncio.SelectorEventLoop):
+        pass
+
+    loop = VirtualTimeLoop()
+    try:
+        with pytest.raises(TypeError) as caught:
+            set_read_ready(FileMock(), loop)
+    finally:
+        loop.close()
+    message = str(caught.value)
+    assert "VirtualTimeLoop cannot host fake file objects" in message
+    assert (
+        "Pass a TestSelector to its own constructor, keeping what VirtualTimeLoop adds: "
+        "VirtualTimeLoop(selector=aiotestkit_fakeio.TestSelector())"
+    ) in message
+    assert "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop()" not in message
+
+
+def test_a_clocked_loop_without_a_test_selector_is_told_how_to_get_one() -> None:
+    clock = pytest.importorskip("aiotestkit_clock")
+    loop = clock.ClockedEventLoop()
+    try:
+        with pytest.raises(
+            TypeError,
+            match=r"ClockedEventLoop\(selector=aiotestkit_fakeio\.TestSelector\(\)\)",
+        ):
+            FakePeer(loop=loop)
+    finally:
+        loop.close()
+    fixed = clock.ClockedEventLoop(selector=TestSelector())
+    try:
+        FakePeer(loop=fixed)
+    finally:
+        fixed.close()
 
 
 def test_a_fake_peer_refuses_a_plain_selector_loop_at_once() -> None:

@@ -111,3 +111,45 @@ def set_code_coroutine_flag(mock: object, value: bool) -> None:
         return
     flags = int(code.co_flags)
     code.co_flags = flags | inspect.CO_COROUTINE if value else flags & ~inspect.CO_COROUTINE
+
+
+# The lazy placeholder ``create_autospec`` leaves in ``_mock_children`` for an attribute that is
+# not a plain function (an instance, a class, a bound method...): ``_SpecState`` with the fields
+# ``spec``, ``spec_set``, ``instance``, ``parent`` and ``name`` on 3.10-3.14.
+_SPEC_STATE: type[Any] | None = getattr(_stdlib_mock, "_SpecState", None)
+
+
+class _AutospecChildren(dict[str, Any]):
+    """A mock's ``_mock_children`` whose lazy autospec placeholders are built by ``build``.
+
+    ``NonCallableMock.__getattr__`` (3.10-3.14) reads a child with ``_mock_children.get(name)``
+    and, on a ``_SpecState``, calls the stdlib's own ``create_autospec``. Building it here first
+    (and storing it) makes ``__getattr__`` take it as an ordinary child. Other readers of
+    ``get`` (``__delattr__``, ``seal``, call-signature lookup) only ever see the built mock.
+    """
+
+    def __init__(self, children: dict[str, Any], build: Any) -> None:
+        super().__init__(children)
+        self._build = build
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = super().get(key, default)
+        if _SPEC_STATE is not None and isinstance(value, _SPEC_STATE):
+            value = self._build(value.spec, value.spec_set, value.instance, value.parent, key)
+            self[key] = value
+        return value
+
+
+def build_autospec_children_with(mock: object, build: Any) -> None:
+    """Make ``build(spec, spec_set, instance, parent, name)`` build ``mock``'s lazy children.
+
+    ``mock`` is a mock made by ``unittest.mock.create_autospec``; its ``_mock_children`` dict
+    (``__dict__['_mock_children']``, 3.10-3.14) is replaced by one that builds the attributes
+    the stdlib left as ``_SpecState`` placeholders with ``build`` (aiotestkit's
+    ``create_autospec``) when first read. No-op for anything else (an autospecced function is
+    a real function object).
+    """
+    attributes = vars(mock) if hasattr(mock, "__dict__") else {}
+    children = attributes.get("_mock_children")
+    if isinstance(children, dict) and not isinstance(children, _AutospecChildren):
+        attributes["_mock_children"] = _AutospecChildren(children, build)

@@ -47,7 +47,33 @@ def _is_coroutine_function(value: object) -> bool:
     )
 
 
-class _ChildMixin:
+class _MockFamily(type):
+    """Metaclass of aiotestkit's mock classes: asynctest's class relationships, virtually.
+
+    Each class subclasses its own stdlib counterpart (so the stdlib's machinery treats it as
+    that class), and the stdlib's classes do not inherit from one another the way asynctest's
+    did. ``isinstance``/``issubclass`` checks against an aiotestkit class also accept the
+    classes it lists in ``_RELATED`` (and theirs): ``Mock`` and ``NonCallableMagicMock`` are
+    ``NonCallableMock``s, ``MagicMock`` and ``CoroutineMock`` are ``Mock``s. Only checks
+    against aiotestkit's classes change; those against ``unittest.mock``'s are untouched.
+    """
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if type.__instancecheck__(cls, instance):
+            return True
+        return any(isinstance(instance, related) for related in _RELATED.get(cls, ()))
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        if type.__subclasscheck__(cls, subclass):
+            return True
+        return any(issubclass(subclass, related) for related in _RELATED.get(cls, ()))
+
+
+# The classes that count as subclasses of each aiotestkit mock class (filled in below).
+_RELATED: dict[type, tuple[type, ...]] = {}
+
+
+class _ChildMixin(metaclass=_MockFamily):
     """Pick the class of child mocks: coroutine mocks for coroutine attributes of the spec."""
 
     # The class of ordinary children; None keeps the stdlib rule (the user's own class).
@@ -195,6 +221,8 @@ class MagicMock(_ChildMixin, unittest.mock.MagicMock):
 
 NonCallableMock._child_mock_class = Mock
 NonCallableMagicMock._child_mock_class = MagicMock
+_RELATED[NonCallableMock] = (Mock, NonCallableMagicMock)
+_RELATED[Mock] = (MagicMock,)  # and CoroutineMock, once defined
 
 
 class _AwaitEvent:
@@ -355,6 +383,9 @@ class CoroutineMock(_IsCoroutineMixin, _ChildMixin, unittest.mock.AsyncMock):
             self.awaited._notify()
 
 
+_RELATED[Mock] = (MagicMock, CoroutineMock)
+
+
 def return_once(value: Any, then: Any = None) -> Iterator[Any]:
     """Return ``value`` once, then ``then`` forever: meant as a mock's ``side_effect``.
 
@@ -464,6 +495,10 @@ def create_autospec(
         targets = [(mock, False)]
         spec = type(spec)
     for target, is_class in targets:
+        # Attributes that are not plain functions (instances, classes, bound methods) are
+        # autospecced when first read: by this function, so their coroutine functions become
+        # CoroutineMocks too, at every depth.
+        _compat.build_autospec_children_with(target, _autospec_child)
         for name, func, raw in _coroutine_attributes(spec):
             if is_class:
                 skip_first = isinstance(raw, classmethod)
@@ -472,3 +507,14 @@ def create_autospec(
             # Unnamed, so that setattr() adopts it as a child: its calls reach mock_calls.
             setattr(target, name, _autospec_coroutine(func, skip_first=skip_first, name=None))
     return mock
+
+
+def _autospec_child(spec: Any, spec_set: Any, instance: bool, parent: Any, name: str) -> Any:
+    """Autospec the attribute ``name`` of the autospec ``parent``, when it is first read."""
+    if _is_coroutine_function(spec) and not isinstance(spec, type):
+        # A bound coroutine method or another coroutine callable: ``instance`` is the parent's
+        # flag, meaningless here (the stdlib would raise RuntimeError for it).
+        mock = _autospec_coroutine(spec, skip_first=False, name=None)
+        setattr(parent, name, mock)  # unnamed: adopted as a child, its calls reach mock_calls
+        return mock
+    return create_autospec(spec, spec_set, instance, parent, name)

@@ -377,10 +377,22 @@ class _DictPatch(_Patch):
     def _limited(self) -> _LimitedDict:
         return _LimitedDict(self._target(), self._all_values(), self._clear)
 
-    def _global_layers(self) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def _global_layers(self) -> Generator[None, None, None]:
+        """The values as layers for one call; the whole dict is restored by the last layer.
+
+        Like the stdlib's ``patch.dict``, what the call adds, deletes or changes is undone too,
+        not only the patched keys. While calls overlap, each one that ends gives the patched keys
+        back to the remaining layers (their own changes stay until the last one ends).
+        """
         target = self._target()
         places = [(target, key, value) for key, value in self._all_values().items()]
-        return _layered(places, True)
+        snapshot = _DictSnapshot.take(target)
+        try:
+            with _layered(places, True):
+                yield
+        finally:
+            snapshot.release()
 
 
 class _LimitedDict:
@@ -423,6 +435,39 @@ class _LimitedDict:
 
 
 _MISSING: Any = object()
+
+
+class _DictSnapshot:
+    """The content of a dict before the first of the GLOBAL layers patching it, shared by them.
+
+    The last layer to end puts the whole content back, as the stdlib's ``patch.dict`` does.
+    """
+
+    _by_id: dict[int, _DictSnapshot] = {}  # noqa: RUF012 (a registry, shared on purpose)
+
+    def __init__(self, target: MutableMapping[Any, Any]) -> None:
+        self.target = target
+        self.content = dict(target)
+        self.users = 0
+
+    @classmethod
+    def take(cls, target: MutableMapping[Any, Any]) -> _DictSnapshot:
+        """The snapshot of ``target``: taken now unless a layer is already active on it."""
+        snapshot = cls._by_id.get(id(target))
+        if snapshot is None:
+            snapshot = cls._by_id[id(target)] = cls(target)
+        snapshot.users += 1
+        return snapshot
+
+    def release(self) -> None:
+        """One layer ended; the last one restores the content."""
+        self.users -= 1
+        if self.users:
+            return
+        if self._by_id.get(id(self.target)) is self:
+            del self._by_id[id(self.target)]
+        self.target.clear()
+        self.target.update(self.content)
 
 
 class _Slot:

@@ -117,7 +117,7 @@ class FakePeer:
     Raises:
         TypeError: the loop (``loop``, or the running one) cannot host fake file objects: its
             selector is not a ``TestSelector`` (uvloop, Proactor, a plain selector loop); or
-            ``latency`` is not a number.
+            ``latency`` is not a number; or ``ssl`` is given for a ``SOCK_DGRAM`` socket.
         ValueError: ``latency`` is negative, infinite or NaN.
     """
 
@@ -146,6 +146,12 @@ class FakePeer:
             _find_test_selector(loop)
         self._loop = loop
         self._datagram = self.socket.type == socket.SOCK_DGRAM
+        if ssl is not None and self._datagram:
+            msg = (
+                f"ssl= needs a stream socket, but {self.socket!r} is a SOCK_DGRAM socket "
+                "(asyncio has no TLS over datagrams)"
+            )
+            raise TypeError(msg)
         self._incoming: collections.deque[bytes] = collections.deque()
         self._incoming_datagrams: collections.deque[tuple[bytes, Address]] = collections.deque()
         self._eof = False
@@ -235,8 +241,15 @@ class FakePeer:
 
     def _fakeio_poll(self) -> int:
         """Readiness as a real socket would report it (called by ``TestSelector.select``)."""
+        # Readable only when a recv would not raise BlockingIOError: the loop calls recv once
+        # per readiness, so readiness with nothing receivable makes it poll again at once, at
+        # 100% CPU (or forever, with a virtual-time loop that never sees an idle moment).
         mask = 0
-        if self._incoming or self._incoming_datagrams or self._eof or self._error:
+        if self._datagram:
+            readable = bool(self._incoming_datagrams) or self._error is not None
+        else:
+            readable = bool(self._incoming) or self._eof or self._error is not None
+        if readable:
             mask |= selectors.EVENT_READ
         if not self._congested or self._error:
             mask |= selectors.EVENT_WRITE
@@ -446,10 +459,17 @@ class FakePeer:
                 Delivery never overtakes what was scripted before.
 
         Raises:
-            TypeError: ``data`` is not bytes-like (a ``str``: encode it first), or ``delay``
-                is not a number, or ``chunks`` is not None, an int or ints.
+            TypeError: the peer is a datagram peer (use ``feed_datagram()``); ``data`` is not
+                bytes-like (a ``str``: encode it first), or ``delay`` is not a number, or
+                ``chunks`` is not None, an int or ints.
             ValueError: ``delay`` is negative, infinite or NaN; or a chunk size is below 1.
         """
+        if self._datagram:
+            msg = (
+                f"feed() sends stream data, but {self.socket!r} is a SOCK_DGRAM socket, a "
+                "datagram peer: use feed_datagram(data, address) for each datagram"
+            )
+            raise TypeError(msg)
         pieces = _split(_bytes_like("feed", data), chunks)
 
         def deliver() -> None:
@@ -470,7 +490,18 @@ class FakePeer:
         """Send one datagram to the code (datagram sockets); ``address`` defaults to ours.
 
         ``delay`` is as for ``feed``.
+
+        Raises:
+            TypeError: the peer is a stream peer (use ``feed()``), or ``data`` is not
+                bytes-like.
         """
+        if not self._datagram:
+            msg = (
+                f"feed_datagram() sends a datagram, but {self.socket!r} is not a SOCK_DGRAM "
+                "socket, a stream peer: use feed(data) (datagram peers need "
+                "FakePeer(SocketMock(type=socket.SOCK_DGRAM)))"
+            )
+            raise TypeError(msg)
         payload = _bytes_like("feed_datagram", data)
         source = self.address if address is None else address
         self._schedule(lambda: self._incoming_datagrams.append((payload, source)), delay)
@@ -542,8 +573,11 @@ class FakePeer:
         """Read what the code sent: up to ``n`` bytes once some are there, or all until it closes.
 
         Args:
-            n: at most this many bytes; -1 for everything until the code closes or shuts down.
+            n: at most this many bytes; -1 for everything until the code closes or shuts down;
+                0 returns ``b""`` at once (as ``StreamReader.read(0)`` does).
         """
+        if n == 0:
+            return b""
         if n < 0:
             while not self._code_closed:
                 await self._wait()

@@ -48,10 +48,22 @@ _NO_SELECTOR = (
 _NOT_A_TEST_SELECTOR = (
     "its selector {selector!r} is not, and does not wrap, an aiotestkit_fakeio.TestSelector"
 )
+_EVENTS = (selectors.EVENT_READ, selectors.EVENT_WRITE)
+
 _USE_A_TEST_SELECTOR = (
     "Build the loop with a TestSelector: aiotestkit_fakeio.new_fakeio_loop() (on 3.12+ also "
     "asyncio.run(main(), loop_factory=aiotestkit_fakeio.new_fakeio_loop)) or "
     "asyncio.SelectorEventLoop(aiotestkit_fakeio.TestSelector()); or, in an aiotestkit TestCase, "
+    "{test_case}"
+)
+# For a subclass of SelectorEventLoop (aiotestkit_clock.ClockedEventLoop...): new_fakeio_loop()
+# would build a plain loop and lose what the subclass adds (virtual time).
+_PASS_A_TEST_SELECTOR = (
+    "Pass a TestSelector to its own constructor, keeping what {name} adds: "
+    "{name}(selector=aiotestkit_fakeio.TestSelector()) (new_fakeio_loop() would build a plain "
+    "asyncio.SelectorEventLoop instead); or, in an aiotestkit TestCase, {test_case}"
+)
+_IN_A_TEST_CASE = (
     "remove the loop_factory (or use_default_loop) that selects this loop: the default loop "
     "hosts fake files"
 )
@@ -299,9 +311,31 @@ _SOCKET_DEFAULTS = _SocketDefaults(
         "send": _sent_length,
         "sendto": _sent_length,
         "sendmsg": _sent_message_length,
-        "accept": lambda: (SocketMock(), ("127.0.0.1", 40001)),
     },
 )
+
+# Where a SocketMock counts the connections its default accept() may still return: one per
+# set_read_ready() call (in the mock's __dict__: a spec_set mock refuses new attributes).
+_ACCEPTS = "_aiotestkit_pending_accepts"
+
+
+def _default_accept(mock: SocketMock) -> Callable[..., Any]:
+    """The default ``accept``: one new connection per read readiness, like a listening socket.
+
+    asyncio's server accepts in a loop (up to its backlog) until ``accept`` raises
+    ``BlockingIOError``; an ``accept`` that always succeeded would give it 100 phantom
+    connections per readiness event.
+    """
+
+    def accept(*args: Any, **kwargs: Any) -> Any:
+        pending = mock.__dict__.get(_ACCEPTS, 0)
+        if not pending:
+            msg = "no connection pending on this socket mock: set_read_ready(it) makes one arrive"
+            raise BlockingIOError(msg)
+        mock.__dict__[_ACCEPTS] = pending - 1
+        return SocketMock(), ("127.0.0.1", 40001)
+
+    return accept
 
 
 class SocketMock(FileMock):
@@ -317,8 +351,10 @@ class SocketMock(FileMock):
     - ``recv``, ``recv_into``, ``recvfrom``, ``recvfrom_into``: raise ``BlockingIOError``;
     - ``send``, ``sendto``, ``sendmsg``: accept everything and return the byte count;
     - ``connect``, ``bind``, ``listen``, ``setblocking``, ``setsockopt``, ``shutdown``,
-      ``close``: return None; ``connect_ex``: ``0``; ``accept()``: a new ``SocketMock`` and an
-      address.
+      ``close``: return None; ``connect_ex``: ``0``;
+    - ``accept()``: like a listening socket, one new ``SocketMock`` and an address per
+      ``set_read_ready(mock)`` call, ``BlockingIOError`` when none is pending (a server on the
+      mock accepts one connection per readiness event).
 
     To script a conversation without writing side effects, attach an
     ``aiotestkit_fakeio.FakePeer``.
@@ -362,6 +398,10 @@ class SocketMock(FileMock):
         super().__init__(spec, side_effect, return_value, wraps, name, spec_set, parent, **kwargs)
         for defaults in type(self)._defaults:
             defaults.install(self, configured)
+        if "accept" not in configured:
+            self.accept.side_effect = _returns_default_unless_configured(
+                self.accept, _default_accept(self)
+            )
 
 
 class SSLSocketMock(SocketMock):
@@ -434,7 +474,8 @@ class TestSelector(selectors.BaseSelector):
     Fake file objects (``FileMock``, ``SocketMock``, a ``FileDescriptor`` or anything whose
     ``fileno()`` is one) are registered in this selector only and never reach the OS. Real ones
     go to ``wrapped``. ``select()`` reports fake readiness (from ``set_read_ready``/
-    ``set_write_ready``, one-shot, or from an attached ``FakePeer``, level-triggered) at once,
+    ``set_write_ready``, one event per call and per ``select()``, or from an attached
+    ``FakePeer``, level-triggered) at once,
     together with the wrapped selector's events; it blocks only when no fake event is pending.
 
     Install it through the loop's public constructor: ``asyncio.SelectorEventLoop(TestSelector())``
@@ -452,7 +493,9 @@ class TestSelector(selectors.BaseSelector):
         )
         """The real selector that file objects which are not fake are registered with."""
         self._fake: dict[int, selectors.SelectorKey] = {}
-        self._pending: dict[int, int] = {}
+        # Readiness set by set_read_ready/set_write_ready, not yet delivered: a count of events
+        # per (fd, EVENT_READ or EVENT_WRITE).
+        self._pending: dict[tuple[int, int], int] = {}
         self._lock = threading.Lock()
         self._map = _SelectorMap(self)
 
@@ -533,16 +576,22 @@ class TestSelector(selectors.BaseSelector):
             self._pending.clear()
 
     def _mark_ready(self, fileobj: Any, events: int) -> None:
-        """Report ``events`` for ``fileobj`` once, at the next ``select()``."""
+        """Report ``events`` for ``fileobj`` once more: one event per ``select()``.
+
+        Each call counts: three ``set_read_ready`` calls before the next poll give three read
+        events, one per ``select()``, as asynctest's did (each call had its own callback run).
+        """
         number = _fake_fd(fileobj)
         if number is None:
             number = fd(fileobj)
         with self._lock:
-            self._pending[number] = self._pending.get(number, 0) | events
+            for event in _EVENTS:
+                if events & event:
+                    self._pending[number, event] = self._pending.get((number, event), 0) + 1
 
     def _fake_events(self) -> list[tuple[selectors.SelectorKey, int]]:
         with self._lock:
-            pending, self._pending = self._pending, {}
+            pending = list(self._pending.items())
         masks: dict[int, int] = {}
         for number, fake_key in self._fake.items():
             poller = _pollers.get(number)
@@ -551,27 +600,29 @@ class TestSelector(selectors.BaseSelector):
                 if mask:
                     masks[number] = mask
         keys: dict[int, selectors.SelectorKey] = {}
-        leftover: dict[int, int] = {}
+        used: dict[tuple[int, int], int] = {}
         real_map = self.wrapped.get_map()
-        for number, wanted in pending.items():
+        for (number, event), count in pending:
             key = self._fake.get(number)
             if key is None and real_map is not None:
                 key = real_map.get(number)
-            delivered = 0
-            if key is not None:
-                delivered = wanted & key.events
-                if delivered:
-                    keys[number] = key
-                    masks[number] = masks.get(number, 0) | delivered
-            if wanted & ~delivered and number >= _FIRST_FAKE_FD:
-                # A fake file not registered (yet) for that event: keep it until someone
-                # listens. A real one is dropped, as in asynctest: the OS reuses real fd
-                # numbers, so a kept event could reach a file opened later.
-                leftover[number] = wanted & ~delivered
-        if leftover:
+            if key is not None and key.events & event:
+                keys[number] = key
+                masks[number] = masks.get(number, 0) | event
+                used[number, event] = 1  # one per select(); the rest at the next ones
+            elif number < _FIRST_FAKE_FD:
+                # A real file not registered for that event: dropped, as in asynctest (the OS
+                # reuses real fd numbers, so a kept event could reach a file opened later). A
+                # fake file keeps its events until someone listens.
+                used[number, event] = count
+        if used:
             with self._lock:
-                for number, mask in leftover.items():
-                    self._pending[number] = self._pending.get(number, 0) | mask
+                for slot, taken in used.items():
+                    left = self._pending.get(slot, 0) - taken
+                    if left > 0:
+                        self._pending[slot] = left
+                    else:
+                        self._pending.pop(slot, None)
         return [(keys.get(number) or self._fake[number], mask) for number, mask in masks.items()]
 
 
@@ -587,7 +638,11 @@ def _find_test_selector(loop: asyncio.AbstractEventLoop) -> TestSelector:
         msg = f"{loop!r} is closed"
         raise RuntimeError(msg)
     reason = _NO_SELECTOR if outer is None else _NOT_A_TEST_SELECTOR.format(selector=outer)
-    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {_USE_A_TEST_SELECTOR}"
+    if isinstance(loop, asyncio.SelectorEventLoop) and type(loop) is not asyncio.SelectorEventLoop:
+        advice = _PASS_A_TEST_SELECTOR.format(name=type(loop).__name__, test_case=_IN_A_TEST_CASE)
+    else:
+        advice = _USE_A_TEST_SELECTOR.format(test_case=_IN_A_TEST_CASE)
+    msg = f"{_loop_name(loop)} cannot host fake file objects: {reason}. {advice}"
     raise TypeError(msg)
 
 
@@ -634,11 +689,17 @@ def _set_ready(
             )
             raise RuntimeError(msg) from None
     _find_test_selector(loop)._mark_ready(fileobj, events)
+    if events & selectors.EVENT_READ and isinstance(fileobj, SocketMock):
+        # A listening socket mock: one more connection for its default accept().
+        fileobj.__dict__[_ACCEPTS] = fileobj.__dict__.get(_ACCEPTS, 0) + 1
     loop.call_soon_threadsafe(_noop)
 
 
 def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` readable once: its reader callback runs at the next poll.
+
+    Each call is one event: calls made before the loop polls are delivered one per poll (three
+    calls, three reader callbacks, as in asynctest), not merged into one.
 
     For a fake file object, readiness set before a reader is registered stays pending until one
     is. For a real file object (asynctest's semantics) it is delivered at the next poll if a
@@ -663,7 +724,7 @@ def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) 
 def set_write_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Make the loop see ``fileobj`` writable once: its writer callback runs at the next poll.
 
-    Pending readiness is kept as for ``set_read_ready``.
+    Each call is one event, and pending readiness is kept, as for ``set_read_ready``.
 
     Args:
         fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
