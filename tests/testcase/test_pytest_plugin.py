@@ -603,3 +603,72 @@ def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
             "loop: use aiotestkit_loopguard's @fail_on / @strict decorators*",
         ]
     )
+
+
+BAD_OPTIONS = """
+import asyncio
+
+import pytest
+
+MINE = asyncio.new_event_loop()
+
+
+def test_set_a_current_loop():
+    asyncio.set_event_loop(MINE)
+
+
+@pytest.mark.aiotestkit(watchdog=0)
+async def test_watchdog_zero():
+    pass
+
+
+@pytest.mark.aiotestkit(watchdog="1")
+async def test_watchdog_str():
+    pass
+
+
+@pytest.mark.aiotestkit(watchdog=float("nan"))
+async def test_watchdog_nan():
+    pass
+
+
+@pytest.mark.aiotestkit(clock=True, autojump="no")
+async def test_autojump_str():
+    pass
+
+
+@pytest.mark.aiotestkit(clock=1)
+def test_clock_int(clocked_loop):
+    pass
+
+
+@pytest.mark.aiotestkit(clok=True)
+async def test_typo():
+    pass
+
+
+def test_no_loop_left_current():
+    try:
+        assert asyncio.get_event_loop() is MINE
+    finally:
+        asyncio.set_event_loop(None)
+        MINE.close()
+"""
+
+
+def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(BAD_OPTIONS)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
+    result.assert_outcomes(passed=2, errors=6)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_watchdog_zero*aiotestkit(watchdog=...) must be a finite number of seconds > 0*",
+            "*test_watchdog_str*aiotestkit(watchdog=...) must be a number of seconds or None*'1'",
+            "*test_watchdog_nan*aiotestkit(watchdog=...) must be a finite number*nan*",
+            "*test_autojump_str*aiotestkit(autojump=...) must be True or False, got 'no'",
+            "*test_clock_int*aiotestkit(clock=...) must be True, False or None, got 1",
+            "*test_typo*takes only the keyword arguments clock, autojump, watchdog, got clok=...",
+        ]
+    )
+    assert "FAILED" not in result.stdout.str()

@@ -45,18 +45,60 @@ def _class_attribute(case: unittest.TestCase, name: str) -> Any:
     return None  # pragma: no cover - TestCase defines every attribute read this way
 
 
+def flag_value(value: object, where: str, *, optional: bool = False) -> bool | None:
+    """Return *value*, which must be a bool (or None if *optional*).
+
+    Args:
+        value: the setting's value.
+        where: how the user wrote the setting, for the message.
+        optional: whether None is allowed.
+
+    Raises:
+        TypeError: naming the setting and its value.
+    """
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    expected = "True, False or None" if optional else "True or False"
+    msg = f"{where} must be {expected}, got {value!r}"
+    raise TypeError(msg)
+
+
+def seconds_value(value: object, where: str, *, zero: bool, meaning: str) -> float | None:
+    """Return *value*: None or a finite number of real seconds, as a float.
+
+    Args:
+        value: the setting's value.
+        where: how the user wrote the setting, for the messages.
+        zero: whether 0 is allowed.
+        meaning: what None means, for the messages.
+
+    Raises:
+        TypeError: if the value is neither None nor a real number (naming it).
+        ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
+        bound = ">= 0" if zero else "> 0"
+        msg = (
+            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
+        )
+        raise ValueError(msg)
+    return seconds
+
+
 def check_flag(case: unittest.TestCase, name: str, *, optional: bool = False) -> bool | None:
     """Return the class attribute *name* of *case*, which must be a bool (or None if optional).
 
     Raises:
         TypeError: naming the attribute and its value.
     """
-    value: object = getattr(case, name)
-    if isinstance(value, bool) or (optional and value is None):
-        return value
-    expected = "True, False or None" if optional else "True or False"
-    msg = f"{type(case).__qualname__}.{name} must be {expected}, got {value!r}"
-    raise TypeError(msg)
+    where = f"{type(case).__qualname__}.{name}"
+    return flag_value(getattr(case, name), where, optional=optional)
 
 
 def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: str) -> float | None:
@@ -72,21 +114,8 @@ def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: st
         TypeError: if the value is neither None nor a real number (naming it).
         ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
     """
-    value: object = getattr(case, name)
-    if value is None:
-        return None
     where = f"{type(case).__qualname__}.{name}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
-        raise TypeError(msg)
-    seconds = float(value)
-    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
-        bound = ">= 0" if zero else "> 0"
-        msg = (
-            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
-        )
-        raise ValueError(msg)
-    return seconds
+    return seconds_value(getattr(case, name), where, zero=zero, meaning=meaning)
 
 
 class TestCase(AsyncAssertionsMixin, unittest.TestCase):

@@ -30,7 +30,7 @@ import inspect
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -48,7 +48,7 @@ from aiotestkit_loopguard import (
 )
 
 from ._advance import AdvanceCall, UnawaitedCalls, caller
-from ._case import TestCase
+from ._case import TestCase, flag_value, seconds_value
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
@@ -167,20 +167,69 @@ def pytest_configure(config: pytest.Config) -> None:
 # -- options read from markers -----------------------------------------------------------------
 
 
-def _loop_options(item: pytest.Item) -> dict[str, Any]:
+class _LoopOptions(NamedTuple):
+    """The options of `@pytest.mark.aiotestkit`, checked."""
+
+    clock: bool | None
+    """True or False as written, None if not given."""
+    autojump: bool
+    watchdog: float | None
+
+
+_OPTION_NAMES = ("clock", "autojump", "watchdog")
+
+
+def _loop_options(item: pytest.Item) -> _LoopOptions:
+    """Read and check the options of the item's closest `aiotestkit` marker.
+
+    Raises:
+        pytest.UsageError: naming the test, the bad option and what to write instead.
+    """
+    __tracebackhide__ = True
     marker = item.get_closest_marker("aiotestkit")
-    options = dict(marker.kwargs) if marker is not None else {}
-    unknown = set(options) - {"clock", "autojump", "watchdog"}
-    if marker is not None and (unknown or marker.args):
+    if marker is None:
+        return _LoopOptions(None, False, None)
+    options = dict(marker.kwargs)
+    unknown = sorted(set(options) - set(_OPTION_NAMES))
+    if unknown or marker.args:
+        got = ", ".join([*map(repr, marker.args), *(f"{name}=..." for name in unknown)])
         msg = (
-            f"{item.nodeid}: @pytest.mark.aiotestkit takes only the keyword arguments clock, "
-            f"autojump and watchdog, got {marker.args!r} {sorted(unknown)!r}"
+            f"{item.nodeid}: @pytest.mark.aiotestkit takes only the keyword arguments "
+            f"{', '.join(_OPTION_NAMES)}, got {got}"
         )
         raise pytest.UsageError(msg)
-    return options
+    try:
+        clock = flag_value(
+            options.get("clock"), "@pytest.mark.aiotestkit(clock=...)", optional=True
+        )
+        autojump = flag_value(
+            options.get("autojump", False), "@pytest.mark.aiotestkit(autojump=...)"
+        )
+        watchdog = seconds_value(
+            options.get("watchdog"),
+            "@pytest.mark.aiotestkit(watchdog=...)",
+            zero=False,
+            meaning="no watchdog",
+        )
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+    return _LoopOptions(clock, bool(autojump), watchdog)
+
+
+def _check_markers(item: pytest.Item) -> None:
+    """Check the options of the item's aiotestkit markers before anything is set up.
+
+    Raises:
+        pytest.UsageError: naming the test and the bad option.
+    """
+    __tracebackhide__ = True
+    _loop_options(item)
+    if item.get_closest_marker("aiotestkit_fail_on") is not None:
+        _checks(item)
 
 
 def _checks(item: pytest.Item) -> dict[str, bool]:
+    __tracebackhide__ = True
     checks = known_checks()
     if item.get_closest_marker("aiotestkit_strict") is not None:
         checks = dict.fromkeys(checks, True)
@@ -209,6 +258,16 @@ def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoo
     guard.start()
     item.stash.setdefault(_GUARDS, []).append(guard)
     return guard
+
+
+def _drop_guard(item: pytest.Item, guard: LoopGuard) -> None:
+    """Close *guard* (restoring the previous current loop) and forget it."""
+    try:
+        guard.close()
+    finally:
+        guards = item.stash.get(_GUARDS, [])
+        if guard in guards:
+            guards.remove(guard)
 
 
 def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
@@ -246,17 +305,19 @@ class _ItemLoop:
     __slots__ = ("during_setup", "guard", "runner")
 
     def __init__(self, item: pytest.Item, *, during_setup: bool) -> None:
-        options = _loop_options(item)
+        options = _loop_options(item)  # checked before anything is installed
         factory: Callable[[], asyncio.AbstractEventLoop] = new_fakeio_loop
         if _wants_clock(item, options):
-            factory = _clocked_factory(bool(options.get("autojump")))
+            factory = _clocked_factory(options.autojump)
         self.guard = _new_guard(item, factory)
-        self.runner = PhaseRunner(
-            self.guard.loop,
-            contextvars.copy_context(),
-            options.get("watchdog"),
-            pytest.fail.Exception,
-        )
+        try:
+            self.runner = PhaseRunner(
+                self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
+            )
+        except BaseException:
+            # Nothing will close this loop otherwise: it would stay the current loop.
+            _drop_guard(item, self.guard)
+            raise
         # The runner checks the `advance` fixture's calls when each phase ends.
         self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
         self.during_setup = during_setup
@@ -275,10 +336,10 @@ class _ItemLoop:
         _finish(item, self.guard, self.runner)
 
 
-def _wants_clock(item: pytest.Item, options: Mapping[str, Any]) -> bool:
+def _wants_clock(item: pytest.Item, options: _LoopOptions) -> bool:
     """Virtual time: `clock=True`, or (unless `clock=False`) the test uses `advance`."""
-    if "clock" in options:
-        return bool(options["clock"])
+    if options.clock is not None:
+        return options.clock
     return not {"advance", "clocked_loop"}.isdisjoint(getattr(item, "fixturenames", ()))
 
 
@@ -306,7 +367,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
             if not _factories_registered(pyfuncitem.config):
                 pytest.fail(_claimed_twice(pyfuncitem), pytrace=False)
-            if options.get("watchdog") is not None:
+            if options.watchdog is not None:
                 pytest.fail(_NO_WATCHDOG, pytrace=False)
             # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
         return None  # a synchronous test: the marker only configures the loop fixtures
@@ -406,7 +467,11 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Apply `forbid_get_event_loop` to the setup of the test's fixtures too."""
+    """Check the aiotestkit markers' options; apply `forbid_get_event_loop` to the fixtures.
+
+    A bad option fails the test's setup, once, before any fixture or loop is made.
+    """
+    _check_markers(item)
     with _forbidding(item):
         return (yield)
 
@@ -607,7 +672,7 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
         yield own
         return
     options = _loop_options(request.node)
-    guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
+    guard = _new_guard(request.node, _clocked_factory(options.autojump))
     loop = guard.loop
     assert isinstance(loop, ClockedEventLoop)
     yield loop
@@ -678,13 +743,9 @@ class _AsyncioLoopFactories:
         self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         options = _loop_options(item)
-        wants_clock = options.get("clock") or "advance" in getattr(item, "fixturenames", ())
+        wants_clock = options.clock or "advance" in getattr(item, "fixturenames", ())
         if wants_clock:
-            return {
-                "aiotestkit_clocked": self._recorded(
-                    _clocked_factory(bool(options.get("autojump")))
-                )
-            }
+            return {"aiotestkit_clocked": self._recorded(_clocked_factory(options.autojump))}
         return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
 
     def _recorded(
