@@ -157,8 +157,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         loop_debug: asyncio debug mode for the loop; None (default) follows the environment
             (`PYTHONASYNCIODEBUG`, `-X dev`) instead of forcing it on as the stdlib does.
         watchdog: real seconds after which a phase running on the loop (the test, setUp, a
-            cleanup, ...) is cancelled and the test fails with a listing of the pending tasks;
-            None (default) waits forever.
+            cleanup, ...) is cancelled and the test fails with a listing of the pending tasks
+            (a synchronous phase running the loop itself gets the loop stopped); None
+            (default) waits forever.
     """
 
     loop_factory: ClassVar[LoopFactory | None] = None
