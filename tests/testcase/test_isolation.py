@@ -60,13 +60,19 @@ def test_checks_are_skipped_for_a_failed_test(world: asyncio.AbstractEventLoop) 
             self.leak = asyncio.ensure_future(asyncio.sleep(10))
             self.fail("the real problem")
 
+        async def test_fails_in_a_subtest_and_leaks(self) -> None:
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
+            with self.subTest(i=1):
+                self.fail("the real problem in a subtest")
+
         @loopguard.lenient
         async def test_lenient(self) -> None:
             self.leak = asyncio.ensure_future(asyncio.sleep(10))
 
     result = run_class(Case)
-    assert summary(result) == {"run": 2, "failures": 1}
+    assert summary(result) == {"run": 3, "failures": 2}, messages(result)
     assert "the real problem" in messages(result)
+    assert "the real problem in a subtest" in messages(result)
     assert "task still running" not in messages(result)
 
 

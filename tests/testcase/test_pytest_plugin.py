@@ -672,3 +672,33 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
         ]
     )
     assert "FAILED" not in result.stdout.str()
+
+
+@pytest.mark.skipif(not hasattr(pytest, "Subtests"), reason="subtests are built in from pytest 9")
+def test_a_failed_subtest_is_not_also_blamed_for_leaks(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        import pytest
+
+        KEEP = []
+
+        @pytest.mark.aiotestkit
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        async def test_subtest_fails(subtests):
+            KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+            with subtests.test("the real problem"):
+                assert False
+
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        def test_subtest_fails_with_a_loop_fixture(subtests, fakeio_loop):
+            KEEP.append(fakeio_loop.create_task(asyncio.Event().wait()))
+            with subtests.test("the real problem"):
+                assert False
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
+    assert "task still running" not in result.stdout.str()
+    assert "contains 1 failed subtest" in result.stdout.str()

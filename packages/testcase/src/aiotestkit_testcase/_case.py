@@ -333,7 +333,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
                     handle.inner_test = inner
         finally:
             self._aiotestkit_in_test = False
-        self._aiotestkit_passed = True
+        # Still successful: a failed subTest() is recorded without propagating out of the
+        # method, and such a test is not also blamed for what it left behind.
+        self._aiotestkit_passed = _compat.outcome_of(self).success
         if result is not None:
             warnings.warn(
                 "It is deprecated to return a value that is not None from a test case "

@@ -47,6 +47,7 @@ from aiotestkit_loopguard import (
     known_checks,
 )
 
+from . import _compat
 from ._advance import AdvanceCall, UnawaitedCalls, caller
 from ._case import TestCase, flag_value, seconds_value
 from ._phases import DONE, PhaseRunner
@@ -374,9 +375,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     loop = _ItemLoop.of(pyfuncitem, during_setup=False)
     parameters = inspect.signature(pyfuncitem.obj).parameters
     kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
+    subtests_failed = _compat.failed_subtests(pyfuncitem)
     try:
         loop.runner.call(pyfuncitem.obj, **kwargs)
-        pyfuncitem.stash[_PASSED] = True
+        # A failed subtest is reported without propagating: the test did not pass.
+        pyfuncitem.stash[_PASSED] = _compat.failed_subtests(pyfuncitem) == subtests_failed
     finally:
         if not loop.during_setup:
             loop.finish(pyfuncitem)
@@ -496,6 +499,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     __tracebackhide__ = True
     item.stash[_PASSED] = False
     case = _keep_teardown_under_pdb(item)
+    subtests_failed = _compat.failed_subtests(item)
     try:
         with _forbidding(item):
             yield
@@ -506,6 +510,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if case is not None:
             _drop_postponed_teardown(item, case)
     _check_awaited(item)
+    if _compat.failed_subtests(item) > subtests_failed:
+        return  # failed through its subtests: not also blamed for what it left behind
     item.stash[_PASSED] = True
     if not _wants_checks(item):
         return  # the usual case, kept cheap
