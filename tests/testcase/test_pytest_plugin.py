@@ -196,10 +196,22 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
         @pytest.mark.asyncio
         async def test_advance_without_await(advance):
             advance(5)
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(autojump=True)
+        async def test_autojump_implies_the_clock():
+            assert isinstance(asyncio.get_running_loop(), ClockedEventLoop)
+            await asyncio.sleep(3600)
+            assert asyncio.get_running_loop().time() == 3600
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(clock=False)
+        async def test_clock_false_wins_over_advance(advance):
+            assert not isinstance(asyncio.get_running_loop(), ClockedEventLoop)
         """
     )
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=4, failed=3, errors=1)
+    result.assert_outcomes(passed=6, failed=3, errors=1)
     result.stdout.fnmatch_lines_random(
         [
             "*::test_leak_on_pytest_asyncio_loop FAILED*",
@@ -609,6 +621,7 @@ BAD_OPTIONS = """
 import asyncio
 
 import pytest
+from aiotestkit_clock import ClockedEventLoop
 
 MINE = asyncio.new_event_loop()
 
@@ -642,6 +655,18 @@ def test_clock_int(clocked_loop):
     pass
 
 
+@pytest.mark.aiotestkit(clock=False, autojump=True)
+async def test_autojump_without_clock():
+    pass
+
+
+@pytest.mark.aiotestkit(autojump=True)
+async def test_autojump_implies_the_clock():
+    assert isinstance(asyncio.get_running_loop(), ClockedEventLoop)
+    await asyncio.sleep(3600)
+    assert asyncio.get_running_loop().time() == 3600
+
+
 @pytest.mark.aiotestkit(clok=True)
 async def test_typo():
     pass
@@ -660,7 +685,7 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(BAD_OPTIONS)
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
-    result.assert_outcomes(passed=2, errors=6)
+    result.assert_outcomes(passed=3, errors=7)
     result.stdout.fnmatch_lines_random(
         [
             "*test_watchdog_zero*aiotestkit(watchdog=...) must be a finite number of seconds > 0*",
@@ -668,6 +693,7 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
             "*test_watchdog_nan*aiotestkit(watchdog=...) must be a finite number*nan*",
             "*test_autojump_str*aiotestkit(autojump=...) must be True or False, got 'no'",
             "*test_clock_int*aiotestkit(clock=...) must be True, False or None, got 1",
+            "*test_autojump_without_clock*remove clock=False (autojump=True implies clock=True)",
             "*test_typo*takes only the keyword arguments clock, autojump, watchdog, got clok=...",
         ]
     )

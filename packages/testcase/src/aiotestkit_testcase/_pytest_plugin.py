@@ -69,7 +69,8 @@ _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 _MARKERS = (
     "aiotestkit(clock=False, autojump=False, watchdog=None): run this async def test on a "
     "fresh aiotestkit loop (fake I/O selector; clock=True: virtual time, autojump=True: the "
-    "clock jumps whenever the loop is idle; watchdog: real seconds before a hanging test fails)",
+    "clock jumps whenever the loop is idle, implies clock=True; watchdog: real seconds before "
+    "a hanging test fails)",
     "aiotestkit_fail_on(**checks): fail the test if the aiotestkit-loopguard checks named "
     "(e.g. leftover_tasks=True) find leaks on the aiotestkit loop",
     "aiotestkit_strict: enable every aiotestkit-loopguard check on the aiotestkit loop",
@@ -214,6 +215,14 @@ def _loop_options(item: pytest.Item) -> _LoopOptions:
         )
     except (TypeError, ValueError) as exc:
         raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+    if autojump:
+        if clock is False:
+            msg = (
+                f"{item.nodeid}: @pytest.mark.aiotestkit(autojump=True) jumps a virtual clock, "
+                "which clock=False turns off: remove clock=False (autojump=True implies clock=True)"
+            )
+            raise pytest.UsageError(msg)
+        clock = True  # autojump only makes sense on a virtual clock
     return _LoopOptions(clock, bool(autojump), watchdog)
 
 
@@ -338,7 +347,7 @@ class _ItemLoop:
 
 
 def _wants_clock(item: pytest.Item, options: _LoopOptions) -> bool:
-    """Virtual time: `clock=True`, or (unless `clock=False`) the test uses `advance`."""
+    """Virtual time: `clock=True` or `autojump=True`; without `clock=False`, `advance` too."""
     if options.clock is not None:
         return options.clock
     return not {"advance", "clocked_loop"}.isdisjoint(getattr(item, "fixturenames", ()))
@@ -748,9 +757,9 @@ class _AsyncioLoopFactories:
     def pytest_asyncio_loop_factories(
         self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+        # The same choice as for a test aiotestkit runs itself (an explicit clock wins).
         options = _loop_options(item)
-        wants_clock = options.clock or "advance" in getattr(item, "fixturenames", ())
-        if wants_clock:
+        if _wants_clock(item, options):
             return {"aiotestkit_clocked": self._recorded(_clocked_factory(options.autojump))}
         return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
 
