@@ -240,6 +240,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         check_seconds(self, "watchdog", zero=False, meaning="no watchdog")
 
     def _aiotestkit_start(self) -> PhaseRunner:
+        if self._aiotestkit_guard is not None:
+            # Left open by a failing debug() whose caller never called doCleanups().
+            self._aiotestkit_close_quietly()
         self._aiotestkit_check_settings()
         configured: object = _class_attribute(self, "loop_factory")
         factory: LoopFactory | None
@@ -289,9 +292,21 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
 
     def _aiotestkit_call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         runner = self._aiotestkit_runner
-        if runner is None:  # the loop could not be created: there is nothing to run on
-            return func(*args, **kwargs)
-        return runner.call(func, *args, **kwargs)
+        if runner is not None:
+            return runner.call(func, *args, **kwargs)
+        # The loop could not be created, or is closed already: there is nothing to run on.
+        result = func(*args, **kwargs)
+        if inspect.isawaitable(result):
+            # Never dropped silently (a lone "never awaited" warning): an error of the test.
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            msg = (
+                f"{func!r} returned an awaitable, but the test's loop is closed (or could not "
+                "be created): it was not run"
+            )
+            raise RuntimeError(msg)
+        return result
 
     # -- unittest's hooks -----------------------------------------------------------------------
     # unittest.TestCase.run() calls these; they are identical on 3.10-3.14. run() itself is
@@ -428,13 +443,16 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
     def debug(self) -> None:
         """Run the test without a result, letting exceptions propagate (unittest semantics).
 
-        The loop is closed even if the test fails; cleanups run only if it passes, as in
-        unittest.
+        If the test passes, its cleanups run and the loop is closed. If it fails, unittest
+        leaves the cleanups to the caller, who calls `doCleanups()`: the loop then stays open
+        (and current) until `doCleanups()` has run them on it and closes it, as with
+        `IsolatedAsyncioTestCase`. Without cleanups left, the loop is closed at once.
         """
         try:
             super().debug()
         except BaseException:
-            self._aiotestkit_close_quietly()
+            if self._aiotestkit_runner is None or not _compat.has_cleanups(self):
+                self._aiotestkit_close_quietly()
             raise
         self._aiotestkit_close()
 

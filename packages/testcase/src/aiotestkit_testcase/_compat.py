@@ -43,6 +43,11 @@ def outcome_of(case: unittest.TestCase) -> Outcome:
     return outcome
 
 
+def has_cleanups(case: unittest.TestCase) -> bool:
+    """Tell whether *case* has cleanups left to run."""
+    return bool(case._cleanups)  # type: ignore[attr-defined]
+
+
 def pop_cleanup(
     case: unittest.TestCase,
 ) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
