@@ -672,6 +672,24 @@ async def test_typo():
     pass
 
 
+BODIES = []
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_task=True)
+async def test_check_typo():
+    BODIES.append("ran")
+
+
+@pytest.mark.aiotestkit_fail_on(leftover_tasks="yes")
+def test_check_not_a_bool(fakeio_loop):
+    BODIES.append("ran")
+
+
+def test_the_bodies_did_not_run():
+    assert BODIES == []
+
+
 def test_no_loop_left_current():
     try:
         assert asyncio.get_event_loop() is MINE
@@ -685,7 +703,7 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(BAD_OPTIONS)
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
-    result.assert_outcomes(passed=3, errors=7)
+    result.assert_outcomes(passed=4, errors=9)
     result.stdout.fnmatch_lines_random(
         [
             "*test_watchdog_zero*aiotestkit(watchdog=...) must be a finite number of seconds > 0*",
@@ -695,6 +713,8 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
             "*test_clock_int*aiotestkit(clock=...) must be True, False or None, got 1",
             "*test_autojump_without_clock*remove clock=False (autojump=True implies clock=True)",
             "*test_typo*takes only the keyword arguments clock, autojump, watchdog, got clok=...",
+            "*test_check_typo*aiotestkit_fail_on: *unknown check name(s) 'leftover_task'*",
+            "*test_check_not_a_bool*aiotestkit_fail_on: *'leftover_tasks' must be True or False*",
         ]
     )
     assert "FAILED" not in result.stdout.str()

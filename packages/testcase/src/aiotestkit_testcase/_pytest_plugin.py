@@ -245,10 +245,17 @@ def _checks(item: pytest.Item) -> dict[str, bool]:
         checks = dict.fromkeys(checks, True)
     # Closest marker last so that it wins (a test's marker over its class's or module's).
     for marker in reversed(list(item.iter_markers("aiotestkit_fail_on"))):
+        if marker.args:
+            msg = (
+                f"{item.nodeid}: @pytest.mark.aiotestkit_fail_on takes only check names as "
+                f"keyword arguments (e.g. leftover_tasks=True), got {marker.args!r}"
+            )
+            raise pytest.UsageError(msg)
         try:
             fail_on(**marker.kwargs)  # validates the names and values
-        except TypeError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            msg = f"{item.nodeid}: @pytest.mark.aiotestkit_fail_on: {exc}"
+            raise pytest.UsageError(msg) from None
         checks.update(marker.kwargs)
     return checks
 
