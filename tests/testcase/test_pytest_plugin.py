@@ -748,3 +748,42 @@ def test_a_failed_subtest_is_not_also_blamed_for_leaks(pytester: pytest.Pytester
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
     assert "task still running" not in result.stdout.str()
     assert "contains 1 failed subtest" in result.stdout.str()
+
+
+def test_a_rerun_starts_from_a_clean_slate(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_rerunfailures")
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio
+        import contextlib
+
+        import pytest
+
+        RUNS = []
+
+        @pytest.mark.forbid_get_event_loop
+        @pytest.mark.aiotestkit_fail_on(forbidden_get_event_loop=True)
+        def test_flaky():
+            RUNS.append("forbid")
+            if RUNS.count("forbid") == 1:
+                with contextlib.suppress(RuntimeError):
+                    asyncio.get_event_loop()  # recorded: fails this run only
+                assert False, "first run"
+
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        def test_loop_only_in_the_first_run(request):
+            RUNS.append("loop")
+            if RUNS.count("loop") == 1:
+                request.getfixturevalue("fakeio_loop")
+                assert False, "first run"
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "--reruns", "1")
+    # The second run of the first test passes (the first run's call is forgotten); the second
+    # test's second run has no loop: its check is refused again instead of passing unchecked.
+    assert result.parseoutcomes() == {"passed": 1, "failed": 1, "rerun": 2}
+    result.stdout.fnmatch_lines(
+        ["*_ test_loop_only_in_the_first_run _*", "*has no aiotestkit loop to check in this test*"]
+    )
+    assert "FAILED test_a_rerun_starts_from_a_clean_slate.py::test_flaky" not in result.stdout.str()

@@ -490,9 +490,28 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 
     A bad option fails the test's setup, once, before any fixture or loop is made.
     """
+    _reset(item)
     _check_markers(item)
     with _forbidding(item):
         return (yield)
+
+
+_PER_RUN: tuple[pytest.StashKey[Any], ...] = (
+    _PASSED,
+    _GUARDS,
+    _ITEM_LOOP,
+    _UNAWAITED,
+    _FORBID,
+    _HAD_LOOP,
+    _ASYNCIO_LOOP,
+)
+
+
+def _reset(item: pytest.Item) -> None:
+    """Forget what an earlier run of the same item left in its stash (`pytest --reruns`)."""
+    for key in _PER_RUN:
+        with contextlib.suppress(KeyError):
+            del item.stash[key]
 
 
 def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
