@@ -277,6 +277,9 @@ def test_class_attributes_are_validated_when_the_test_starts() -> None:
         ("watchdog", float("inf"), "Case.watchdog must be a finite number of seconds > 0"),
         ("io_grace", -1, "Case.io_grace must be a finite number of seconds >= 0 or None"),
         ("io_grace", "0", "Case.io_grace must be a number of seconds or None (the clock's"),
+        ("hold_warning", "5", "Case.hold_warning must be a number of seconds or None (no warn"),
+        ("hold_warning", -1, "Case.hold_warning must be a finite number of seconds >= 0 or None"),
+        ("hold_for_subprocesses", 0, "Case.hold_for_subprocesses must be True or False, got 0"),
     ]
     for name, value, message in cases:
 
@@ -340,3 +343,22 @@ def test_io_grace_class_attribute() -> None:
     assert summary(result) == {"run": 2}, messages(result)
     assert spent["none"] < 0.25
     assert spent["long"] >= 0.05
+
+
+def test_hold_options_reach_the_loop() -> None:
+    seen: list[tuple[float | None, bool]] = []
+
+    class Default(atk.ClockedTestCase):
+        async def test_it(self) -> None:
+            seen.append((self.loop.hold_warning, self.loop.hold_for_subprocesses))
+
+    class Custom(Default):
+        hold_warning = None
+        hold_for_subprocesses = False
+
+    class Small(Default):
+        hold_warning = 0.5
+
+    result = run(Default("test_it"), Custom("test_it"), Small("test_it"))
+    assert summary(result) == {"run": 3}, messages(result)
+    assert seen == [(5.0, True), (None, False), (0.5, True)]

@@ -60,13 +60,19 @@ def test_checks_are_skipped_for_a_failed_test(world: asyncio.AbstractEventLoop) 
             self.leak = asyncio.ensure_future(asyncio.sleep(10))
             self.fail("the real problem")
 
+        async def test_fails_in_a_subtest_and_leaks(self) -> None:
+            self.leak = asyncio.ensure_future(asyncio.sleep(10))
+            with self.subTest(i=1):
+                self.fail("the real problem in a subtest")
+
         @loopguard.lenient
         async def test_lenient(self) -> None:
             self.leak = asyncio.ensure_future(asyncio.sleep(10))
 
     result = run_class(Case)
-    assert summary(result) == {"run": 2, "failures": 1}
+    assert summary(result) == {"run": 3, "failures": 2}, messages(result)
     assert "the real problem" in messages(result)
+    assert "the real problem in a subtest" in messages(result)
     assert "task still running" not in messages(result)
 
 
@@ -109,6 +115,43 @@ def test_hanging_test_fails_through_the_watchdog(world: asyncio.AbstractEventLoo
     text = messages(result)
     assert "watchdog of 0.05 s" in text
     assert "in stuck" in text
+
+
+def test_the_watchdog_covers_a_sync_test_running_the_loop(
+    world: asyncio.AbstractEventLoop,
+) -> None:
+    class Case(atk.TestCase):
+        watchdog = 0.05
+
+        def test_runs_the_loop(self) -> None:
+            self.loop.run_until_complete(self.stuck())
+
+        def test_catches_the_stop(self) -> None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.run_until_complete(self.stuck())
+
+        def setUp(self) -> None:
+            self.loop.run_until_complete(asyncio.sleep(0))  # in time: untouched
+
+        def test_in_time(self) -> None:
+            self.loop.run_until_complete(asyncio.sleep(0.001))
+
+        async def stuck(self) -> None:
+            await asyncio.Event().wait()
+
+    start = time.monotonic()
+    result = run(
+        Case("test_runs_the_loop"),
+        Case("test_catches_the_stop"),
+        Case("test_in_time"),
+        _next_test_sees_a_clean_world(world),
+    )
+    assert time.monotonic() - start < 2
+    assert summary(result) == {"run": 4, "failures": 2}, messages(result)
+    text = messages(result)
+    assert text.count("watchdog of 0.05 s (real time) and the loop it was running was stopped") == 2
+    assert "in stuck" in text
+    assert "Event loop stopped before Future completed" in text
 
 
 def test_a_task_ignoring_cancellation_cannot_block_the_teardown(

@@ -397,11 +397,53 @@ def test_debug_runs_the_test_and_propagates_errors() -> None:
 
     Case("test_ok").debug()
     assert log == ["ok", "cleanup"]
+    assert loops[0].is_closed()
+    failing = Case("test_fails")
     with pytest.raises(ValueError, match="boom"):
-        Case("test_fails").debug()
+        failing.debug()
+    # unittest leaves the cleanups to the caller after a failing debug(): they still run.
+    assert log == ["ok", "cleanup"]
+    assert failing.doCleanups()
+    assert log == ["ok", "cleanup", "cleanup"]
     assert all(loop.is_closed() for loop in loops)
+    assert current_loop() is None
     with pytest.raises(unittest.SkipTest):
         unittest.skip("no")(Case)("test_ok").debug()
+
+
+def test_coroutine_cleanups_run_after_a_failing_debug() -> None:
+    log: list[str] = []
+
+    class Case(atk.TestCase):
+        def setUp(self) -> None:
+            self.addCleanup(self.cleanup)
+
+        async def cleanup(self) -> None:
+            await asyncio.sleep(0)
+            log.append("cleanup ran")
+
+        async def test_fails(self) -> None:
+            raise ValueError("boom")
+
+    case = Case("test_fails")
+    with pytest.raises(ValueError, match="boom"):
+        case.debug()
+    loop = asyncio.get_event_loop()  # still the test's loop, for the cleanups
+    assert not loop.is_closed()
+    assert case.doCleanups()
+    assert log == ["cleanup ran"]
+    assert loop.is_closed()
+    assert current_loop() is None
+
+    # Run again without doCleanups() in between: the loop left open is closed first.
+    case = Case("test_fails")
+    with pytest.raises(ValueError, match="boom"):
+        case.debug()
+    loop = asyncio.get_event_loop()
+    assert not run(case).wasSuccessful()
+    assert loop.is_closed()
+    # unittest keeps the cleanups left over: run() runs them with its own (on its loop).
+    assert log == ["cleanup ran"] * 3
 
 
 def test_function_test_case_awaits_coroutine_functions() -> None:

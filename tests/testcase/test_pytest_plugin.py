@@ -196,10 +196,22 @@ def test_pytest_asyncio_loop_factories(pytester: pytest.Pytester) -> None:
         @pytest.mark.asyncio
         async def test_advance_without_await(advance):
             advance(5)
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(autojump=True)
+        async def test_autojump_implies_the_clock():
+            assert isinstance(asyncio.get_running_loop(), ClockedEventLoop)
+            await asyncio.sleep(3600)
+            assert asyncio.get_running_loop().time() == 3600
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(clock=False)
+        async def test_clock_false_wins_over_advance(advance):
+            assert not isinstance(asyncio.get_running_loop(), ClockedEventLoop)
         """
     )
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-v")
-    result.assert_outcomes(passed=4, failed=3, errors=1)
+    result.assert_outcomes(passed=6, failed=3, errors=1)
     result.stdout.fnmatch_lines_random(
         [
             "*::test_leak_on_pytest_asyncio_loop FAILED*",
@@ -603,3 +615,175 @@ def test_checks_without_an_aiotestkit_loop(pytester: pytest.Pytester) -> None:
             "loop: use aiotestkit_loopguard's @fail_on / @strict decorators*",
         ]
     )
+
+
+BAD_OPTIONS = """
+import asyncio
+
+import pytest
+from aiotestkit_clock import ClockedEventLoop
+
+MINE = asyncio.new_event_loop()
+
+
+def test_set_a_current_loop():
+    asyncio.set_event_loop(MINE)
+
+
+@pytest.mark.aiotestkit(watchdog=0)
+async def test_watchdog_zero():
+    pass
+
+
+@pytest.mark.aiotestkit(watchdog="1")
+async def test_watchdog_str():
+    pass
+
+
+@pytest.mark.aiotestkit(watchdog=float("nan"))
+async def test_watchdog_nan():
+    pass
+
+
+@pytest.mark.aiotestkit(clock=True, autojump="no")
+async def test_autojump_str():
+    pass
+
+
+@pytest.mark.aiotestkit(clock=1)
+def test_clock_int(clocked_loop):
+    pass
+
+
+@pytest.mark.aiotestkit(clock=False, autojump=True)
+async def test_autojump_without_clock():
+    pass
+
+
+@pytest.mark.aiotestkit(autojump=True)
+async def test_autojump_implies_the_clock():
+    assert isinstance(asyncio.get_running_loop(), ClockedEventLoop)
+    await asyncio.sleep(3600)
+    assert asyncio.get_running_loop().time() == 3600
+
+
+@pytest.mark.aiotestkit(clok=True)
+async def test_typo():
+    pass
+
+
+BODIES = []
+
+
+@pytest.mark.aiotestkit
+@pytest.mark.aiotestkit_fail_on(leftover_task=True)
+async def test_check_typo():
+    BODIES.append("ran")
+
+
+@pytest.mark.aiotestkit_fail_on(leftover_tasks="yes")
+def test_check_not_a_bool(fakeio_loop):
+    BODIES.append("ran")
+
+
+def test_the_bodies_did_not_run():
+    assert BODIES == []
+
+
+def test_no_loop_left_current():
+    try:
+        assert asyncio.get_event_loop() is MINE
+    finally:
+        asyncio.set_event_loop(None)
+        MINE.close()
+"""
+
+
+def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(BAD_OPTIONS)
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
+    result.assert_outcomes(passed=4, errors=9)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_watchdog_zero*aiotestkit(watchdog=...) must be a finite number of seconds > 0*",
+            "*test_watchdog_str*aiotestkit(watchdog=...) must be a number of seconds or None*'1'",
+            "*test_watchdog_nan*aiotestkit(watchdog=...) must be a finite number*nan*",
+            "*test_autojump_str*aiotestkit(autojump=...) must be True or False, got 'no'",
+            "*test_clock_int*aiotestkit(clock=...) must be True, False or None, got 1",
+            "*test_autojump_without_clock*remove clock=False (autojump=True implies clock=True)",
+            "*test_typo*takes only the keyword arguments clock, autojump, watchdog, got clok=...",
+            "*test_check_typo*aiotestkit_fail_on: *unknown check name(s) 'leftover_task'*",
+            "*test_check_not_a_bool*aiotestkit_fail_on: *'leftover_tasks' must be True or False*",
+        ]
+    )
+    assert "FAILED" not in result.stdout.str()
+
+
+@pytest.mark.skipif(not hasattr(pytest, "Subtests"), reason="subtests are built in from pytest 9")
+def test_a_failed_subtest_is_not_also_blamed_for_leaks(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        import pytest
+
+        KEEP = []
+
+        @pytest.mark.aiotestkit
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        async def test_subtest_fails(subtests):
+            KEEP.append(asyncio.ensure_future(asyncio.Event().wait()))
+            with subtests.test("the real problem"):
+                assert False
+
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        def test_subtest_fails_with_a_loop_fixture(subtests, fakeio_loop):
+            KEEP.append(fakeio_loop.create_task(asyncio.Event().wait()))
+            with subtests.test("the real problem"):
+                assert False
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
+    assert "task still running" not in result.stdout.str()
+    assert "contains 1 failed subtest" in result.stdout.str()
+
+
+def test_a_rerun_starts_from_a_clean_slate(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_rerunfailures")
+    pytester.makeini(INI.format(extra=""))
+    pytester.makepyfile(
+        """
+        import asyncio
+        import contextlib
+
+        import pytest
+
+        RUNS = []
+
+        @pytest.mark.forbid_get_event_loop
+        @pytest.mark.aiotestkit_fail_on(forbidden_get_event_loop=True)
+        def test_flaky():
+            RUNS.append("forbid")
+            if RUNS.count("forbid") == 1:
+                with contextlib.suppress(RuntimeError):
+                    asyncio.get_event_loop()  # recorded: fails this run only
+                assert False, "first run"
+
+        @pytest.mark.aiotestkit_fail_on(leftover_tasks=True)
+        def test_loop_only_in_the_first_run(request):
+            RUNS.append("loop")
+            if RUNS.count("loop") == 1:
+                request.getfixturevalue("fakeio_loop")
+                assert False, "first run"
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "--reruns", "1")
+    # The second run of the first test passes (the first run's call is forgotten); the second
+    # test's second run has no loop: its check is refused again instead of passing unchecked.
+    assert result.parseoutcomes() == {"passed": 1, "failed": 1, "rerun": 2}
+    result.stdout.fnmatch_lines(
+        ["*_ test_loop_only_in_the_first_run _*", "*has no aiotestkit loop to check in this test*"]
+    )
+    assert "FAILED test_a_rerun_starts_from_a_clean_slate.py::test_flaky" not in result.stdout.str()

@@ -45,18 +45,60 @@ def _class_attribute(case: unittest.TestCase, name: str) -> Any:
     return None  # pragma: no cover - TestCase defines every attribute read this way
 
 
+def flag_value(value: object, where: str, *, optional: bool = False) -> bool | None:
+    """Return *value*, which must be a bool (or None if *optional*).
+
+    Args:
+        value: the setting's value.
+        where: how the user wrote the setting, for the message.
+        optional: whether None is allowed.
+
+    Raises:
+        TypeError: naming the setting and its value.
+    """
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    expected = "True, False or None" if optional else "True or False"
+    msg = f"{where} must be {expected}, got {value!r}"
+    raise TypeError(msg)
+
+
+def seconds_value(value: object, where: str, *, zero: bool, meaning: str) -> float | None:
+    """Return *value*: None or a finite number of real seconds, as a float.
+
+    Args:
+        value: the setting's value.
+        where: how the user wrote the setting, for the messages.
+        zero: whether 0 is allowed.
+        meaning: what None means, for the messages.
+
+    Raises:
+        TypeError: if the value is neither None nor a real number (naming it).
+        ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
+        raise TypeError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
+        bound = ">= 0" if zero else "> 0"
+        msg = (
+            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
+        )
+        raise ValueError(msg)
+    return seconds
+
+
 def check_flag(case: unittest.TestCase, name: str, *, optional: bool = False) -> bool | None:
     """Return the class attribute *name* of *case*, which must be a bool (or None if optional).
 
     Raises:
         TypeError: naming the attribute and its value.
     """
-    value: object = getattr(case, name)
-    if isinstance(value, bool) or (optional and value is None):
-        return value
-    expected = "True, False or None" if optional else "True or False"
-    msg = f"{type(case).__qualname__}.{name} must be {expected}, got {value!r}"
-    raise TypeError(msg)
+    where = f"{type(case).__qualname__}.{name}"
+    return flag_value(getattr(case, name), where, optional=optional)
 
 
 def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: str) -> float | None:
@@ -72,21 +114,8 @@ def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: st
         TypeError: if the value is neither None nor a real number (naming it).
         ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
     """
-    value: object = getattr(case, name)
-    if value is None:
-        return None
     where = f"{type(case).__qualname__}.{name}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
-        raise TypeError(msg)
-    seconds = float(value)
-    if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
-        bound = ">= 0" if zero else "> 0"
-        msg = (
-            f"{where} must be a finite number of seconds {bound} or None ({meaning}), got {value!r}"
-        )
-        raise ValueError(msg)
-    return seconds
+    return seconds_value(getattr(case, name), where, zero=zero, meaning=meaning)
 
 
 class TestCase(AsyncAssertionsMixin, unittest.TestCase):
@@ -128,8 +157,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         loop_debug: asyncio debug mode for the loop; None (default) follows the environment
             (`PYTHONASYNCIODEBUG`, `-X dev`) instead of forcing it on as the stdlib does.
         watchdog: real seconds after which a phase running on the loop (the test, setUp, a
-            cleanup, ...) is cancelled and the test fails with a listing of the pending tasks;
-            None (default) waits forever.
+            cleanup, ...) is cancelled and the test fails with a listing of the pending tasks
+            (a synchronous phase running the loop itself gets the loop stopped); None
+            (default) waits forever.
     """
 
     loop_factory: ClassVar[LoopFactory | None] = None
@@ -210,6 +240,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
         check_seconds(self, "watchdog", zero=False, meaning="no watchdog")
 
     def _aiotestkit_start(self) -> PhaseRunner:
+        if self._aiotestkit_guard is not None:
+            # Left open by a failing debug() whose caller never called doCleanups().
+            self._aiotestkit_close_quietly()
         self._aiotestkit_check_settings()
         configured: object = _class_attribute(self, "loop_factory")
         factory: LoopFactory | None
@@ -259,9 +292,21 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
 
     def _aiotestkit_call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         runner = self._aiotestkit_runner
-        if runner is None:  # the loop could not be created: there is nothing to run on
-            return func(*args, **kwargs)
-        return runner.call(func, *args, **kwargs)
+        if runner is not None:
+            return runner.call(func, *args, **kwargs)
+        # The loop could not be created, or is closed already: there is nothing to run on.
+        result = func(*args, **kwargs)
+        if inspect.isawaitable(result):
+            # Never dropped silently (a lone "never awaited" warning): an error of the test.
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            msg = (
+                f"{func!r} returned an awaitable, but the test's loop is closed (or could not "
+                "be created): it was not run"
+            )
+            raise RuntimeError(msg)
+        return result
 
     # -- unittest's hooks -----------------------------------------------------------------------
     # unittest.TestCase.run() calls these; they are identical on 3.10-3.14. run() itself is
@@ -303,7 +348,9 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
                     handle.inner_test = inner
         finally:
             self._aiotestkit_in_test = False
-        self._aiotestkit_passed = True
+        # Still successful: a failed subTest() is recorded without propagating out of the
+        # method, and such a test is not also blamed for what it left behind.
+        self._aiotestkit_passed = _compat.outcome_of(self).success
         if result is not None:
             warnings.warn(
                 "It is deprecated to return a value that is not None from a test case "
@@ -396,13 +443,16 @@ class TestCase(AsyncAssertionsMixin, unittest.TestCase):
     def debug(self) -> None:
         """Run the test without a result, letting exceptions propagate (unittest semantics).
 
-        The loop is closed even if the test fails; cleanups run only if it passes, as in
-        unittest.
+        If the test passes, its cleanups run and the loop is closed. If it fails, unittest
+        leaves the cleanups to the caller, who calls `doCleanups()`: the loop then stays open
+        (and current) until `doCleanups()` has run them on it and closes it, as with
+        `IsolatedAsyncioTestCase`. Without cleanups left, the loop is closed at once.
         """
         try:
             super().debug()
         except BaseException:
-            self._aiotestkit_close_quietly()
+            if self._aiotestkit_runner is None or not _compat.has_cleanups(self):
+                self._aiotestkit_close_quietly()
             raise
         self._aiotestkit_close()
 

@@ -31,12 +31,19 @@ class ClockedTestCase(TestCase):
             default. While any real file descriptor is registered (even an idle listening
             server), every jump costs that much real time; 0 suits tests whose sockets only
             talk to the loop itself.
+        hold_warning: real seconds virtual time may be held for one executor job (while a timer
+            or `advance()` waits) before the loop logs a warning naming the job; None for no
+            warning. Default 5.0, the clock's (see aiotestkit-clock's README).
+        hold_for_subprocesses: whether a live child process holds virtual time until it
+            exits (default True, the clock's); False lets timeouts around a silent child fire.
 
     A custom `loop_factory` must return a `ClockedEventLoop`.
     """
 
     autojump: ClassVar[bool] = False
     io_grace: ClassVar[float | None] = None
+    hold_warning: ClassVar[float | None] = 5.0
+    hold_for_subprocesses: ClassVar[bool] = True
 
     loop: ClockedEventLoop
     """The test's virtual-time event loop."""
@@ -45,15 +52,25 @@ class ClockedTestCase(TestCase):
         super()._aiotestkit_check_settings()
         check_flag(self, "autojump")
         check_seconds(self, "io_grace", zero=True, meaning="the clock's default")
+        check_seconds(self, "hold_warning", zero=True, meaning="no warning")
+        check_flag(self, "hold_for_subprocesses")
 
     def _aiotestkit_default_loop_factory(self) -> LoopFactory:
         autojump = self.autojump
         io_grace = self.io_grace
+        hold_warning = self.hold_warning
+        hold_for_subprocesses = self.hold_for_subprocesses
 
         def clocked_loop() -> ClockedEventLoop:
-            if io_grace is None:
-                return ClockedEventLoop(selector=TestSelector(), autojump=autojump)
-            return ClockedEventLoop(selector=TestSelector(), autojump=autojump, io_grace=io_grace)
+            loop = ClockedEventLoop(
+                selector=TestSelector(),
+                autojump=autojump,
+                hold_warning=hold_warning,
+                hold_for_subprocesses=hold_for_subprocesses,
+            )
+            if io_grace is not None:
+                loop.io_grace = io_grace
+            return loop
 
         return clocked_loop
 

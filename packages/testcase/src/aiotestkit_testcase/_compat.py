@@ -7,6 +7,11 @@ Checked on CPython 3.10, 3.11, 3.12 and 3.13 (run here) and 3.14 (Lib/unittest/c
 records an exception as an error of the test and swallows it. `TestCase.doCleanups()` itself is
 written with exactly these names on all those versions.
 
+From pytest (9.2 read; the names exist since 9.0, which made subtests built in):
+`_pytest.subtests.failed_subtests_key`, the config stash entry counting each test's failed
+subtests by `item.id` (a property documented as private). An older pytest without it, or
+the separate pytest-subtests plugin, reports no failed subtest here.
+
 (The `_callSetUp`/`_callTestMethod`/`_callTearDown`/`_callCleanup` hooks that `TestCase`
 overrides are the documented way of extending unittest's `run()`, as
 `IsolatedAsyncioTestCase` does, and are not listed here.)
@@ -38,9 +43,27 @@ def outcome_of(case: unittest.TestCase) -> Outcome:
     return outcome
 
 
+def has_cleanups(case: unittest.TestCase) -> bool:
+    """Tell whether *case* has cleanups left to run."""
+    return bool(case._cleanups)  # type: ignore[attr-defined]
+
+
 def pop_cleanup(
     case: unittest.TestCase,
 ) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
     """Remove and return the last cleanup added to *case*, or None if there is none left."""
     cleanups: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = case._cleanups  # type: ignore[attr-defined]
     return cleanups.pop() if cleanups else None
+
+
+def failed_subtests(item: Any) -> int:
+    """How many subtests of the pytest *item* failed so far (pytest >= 9's `subtests`), or 0."""
+    try:
+        from _pytest.subtests import failed_subtests_key  # pytest is optional here
+    except ImportError:  # pragma: no cover - pytest < 9
+        return 0
+    counts: Any = item.config.stash.get(failed_subtests_key, None)
+    node_id: Any = getattr(item, "id", None)
+    if counts is None or node_id is None:  # pragma: no cover - pytest changed
+        return 0
+    return int(counts.get(node_id, 0))

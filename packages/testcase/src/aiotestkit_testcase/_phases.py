@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import inspect
 import threading
 import traceback
@@ -120,6 +121,8 @@ class PhaseRunner:
         self._task: asyncio.Task[Any] | None = None
         self._report: str | None = None
         self._in_sync = False
+        self._sync_phase: object | None = None
+        self._sync_report: str | None = None
         self.unawaited = UnawaitedCalls()
         """`advance()` calls made on the loop; one never awaited by the end of a phase fails it."""
 
@@ -133,16 +136,42 @@ class PhaseRunner:
         Returns:
             What the function (or the awaitable it returned) produced.
         """
-        if self._in_sync:  # already inside the shared context
-            result = func(*args, **kwargs)
-        else:
-            self._in_sync = True
-            try:
-                result = self.context.run(func, *args, **kwargs)
-            finally:
-                self._in_sync = False
+        __tracebackhide__ = True
+        # Already inside the shared context (a sync test calling doCleanups()): call directly.
+        call = func if self._in_sync else functools.partial(self._call_sync, func)
+        result = call(*args, **kwargs)
         if inspect.isawaitable(result):
             return self.run(result)
+        return result
+
+    def _call_sync(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Call *func* in the shared context, under the watchdog if it runs the loop itself.
+
+        A synchronous phase may run the loop (`self.loop.run_until_complete(...)` in a sync
+        test, asynctest's idiom): if the watchdog expires while it does, the loop is stopped
+        (its `run_until_complete()` raises) and the phase fails with the pending tasks.
+        """
+        __tracebackhide__ = True
+        token = object()
+        self._sync_phase = token
+        self._sync_report = None
+        self._in_sync = True
+        timers = self._arm_sync(token)
+        try:
+            result = self.context.run(func, *args, **kwargs)
+        except BaseException as exc:
+            report = self._sync_report
+            if report is not None:
+                raise self._failure(report) from exc
+            raise
+        finally:
+            self._in_sync = False
+            self._sync_phase = None
+            for timer in timers:
+                timer.cancel()
+        report = self._sync_report
+        if report is not None:  # the code caught the loop's RuntimeError
+            raise self._failure(report)
         return result
 
     def run(self, awaitable: Awaitable[_T]) -> _T:
@@ -223,6 +252,37 @@ class PhaseRunner:
             timer.daemon = True
             timer.start()
         return timers
+
+    def _arm_sync(self, token: object) -> list[threading.Timer]:
+        if self._watchdog is None:
+            return []
+        timers = [
+            threading.Timer(self._watchdog, self._expire_sync_threadsafe, (token,)),
+            threading.Timer(2 * self._watchdog, self._expire_sync_threadsafe, (token,)),
+        ]
+        for timer in timers:
+            timer.daemon = True
+            timer.start()
+        return timers
+
+    def _expire_sync_threadsafe(self, token: object) -> None:
+        # A synchronous phase that is not running the loop (plain code, time.sleep) cannot be
+        # interrupted: leave it, and leave nothing behind on the loop for a later phase.
+        if not self.loop.is_running():
+            return
+        # RuntimeError: the loop was closed in the meantime, nothing is left to stop.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._expire_sync, token)
+
+    def _expire_sync(self, token: object) -> None:
+        if token is not self._sync_phase:
+            return  # a late timer of a phase that has already ended
+        if self._sync_report is None:
+            self._sync_report = (
+                f"the test ran longer than its watchdog of {self._watchdog} s (real time) and the "
+                f"loop it was running was stopped; pending tasks:\n{describe_tasks(self.loop)}"
+            )
+        self.loop.stop()
 
     def teardown(self, close: Callable[[], None]) -> None:
         """Call *close*, the loop's teardown, stopping the loop whenever the watchdog expires.

@@ -30,7 +30,7 @@ import inspect
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -47,8 +47,9 @@ from aiotestkit_loopguard import (
     known_checks,
 )
 
+from . import _compat
 from ._advance import AdvanceCall, UnawaitedCalls, caller
-from ._case import TestCase
+from ._case import TestCase, flag_value, seconds_value
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
@@ -68,7 +69,8 @@ _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 _MARKERS = (
     "aiotestkit(clock=False, autojump=False, watchdog=None): run this async def test on a "
     "fresh aiotestkit loop (fake I/O selector; clock=True: virtual time, autojump=True: the "
-    "clock jumps whenever the loop is idle; watchdog: real seconds before a hanging test fails)",
+    "clock jumps whenever the loop is idle, implies clock=True; watchdog: real seconds before "
+    "a hanging test fails)",
     "aiotestkit_fail_on(**checks): fail the test if the aiotestkit-loopguard checks named "
     "(e.g. leftover_tasks=True) find leaks on the aiotestkit loop",
     "aiotestkit_strict: enable every aiotestkit-loopguard check on the aiotestkit loop",
@@ -167,29 +169,93 @@ def pytest_configure(config: pytest.Config) -> None:
 # -- options read from markers -----------------------------------------------------------------
 
 
-def _loop_options(item: pytest.Item) -> dict[str, Any]:
+class _LoopOptions(NamedTuple):
+    """The options of `@pytest.mark.aiotestkit`, checked."""
+
+    clock: bool | None
+    """True or False as written, None if not given."""
+    autojump: bool
+    watchdog: float | None
+
+
+_OPTION_NAMES = ("clock", "autojump", "watchdog")
+
+
+def _loop_options(item: pytest.Item) -> _LoopOptions:
+    """Read and check the options of the item's closest `aiotestkit` marker.
+
+    Raises:
+        pytest.UsageError: naming the test, the bad option and what to write instead.
+    """
+    __tracebackhide__ = True
     marker = item.get_closest_marker("aiotestkit")
-    options = dict(marker.kwargs) if marker is not None else {}
-    unknown = set(options) - {"clock", "autojump", "watchdog"}
-    if marker is not None and (unknown or marker.args):
+    if marker is None:
+        return _LoopOptions(None, False, None)
+    options = dict(marker.kwargs)
+    unknown = sorted(set(options) - set(_OPTION_NAMES))
+    if unknown or marker.args:
+        got = ", ".join([*map(repr, marker.args), *(f"{name}=..." for name in unknown)])
         msg = (
-            f"{item.nodeid}: @pytest.mark.aiotestkit takes only the keyword arguments clock, "
-            f"autojump and watchdog, got {marker.args!r} {sorted(unknown)!r}"
+            f"{item.nodeid}: @pytest.mark.aiotestkit takes only the keyword arguments "
+            f"{', '.join(_OPTION_NAMES)}, got {got}"
         )
         raise pytest.UsageError(msg)
-    return options
+    try:
+        clock = flag_value(
+            options.get("clock"), "@pytest.mark.aiotestkit(clock=...)", optional=True
+        )
+        autojump = flag_value(
+            options.get("autojump", False), "@pytest.mark.aiotestkit(autojump=...)"
+        )
+        watchdog = seconds_value(
+            options.get("watchdog"),
+            "@pytest.mark.aiotestkit(watchdog=...)",
+            zero=False,
+            meaning="no watchdog",
+        )
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+    if autojump:
+        if clock is False:
+            msg = (
+                f"{item.nodeid}: @pytest.mark.aiotestkit(autojump=True) jumps a virtual clock, "
+                "which clock=False turns off: remove clock=False (autojump=True implies clock=True)"
+            )
+            raise pytest.UsageError(msg)
+        clock = True  # autojump only makes sense on a virtual clock
+    return _LoopOptions(clock, bool(autojump), watchdog)
+
+
+def _check_markers(item: pytest.Item) -> None:
+    """Check the options of the item's aiotestkit markers before anything is set up.
+
+    Raises:
+        pytest.UsageError: naming the test and the bad option.
+    """
+    __tracebackhide__ = True
+    _loop_options(item)
+    if item.get_closest_marker("aiotestkit_fail_on") is not None:
+        _checks(item)
 
 
 def _checks(item: pytest.Item) -> dict[str, bool]:
+    __tracebackhide__ = True
     checks = known_checks()
     if item.get_closest_marker("aiotestkit_strict") is not None:
         checks = dict.fromkeys(checks, True)
     # Closest marker last so that it wins (a test's marker over its class's or module's).
     for marker in reversed(list(item.iter_markers("aiotestkit_fail_on"))):
+        if marker.args:
+            msg = (
+                f"{item.nodeid}: @pytest.mark.aiotestkit_fail_on takes only check names as "
+                f"keyword arguments (e.g. leftover_tasks=True), got {marker.args!r}"
+            )
+            raise pytest.UsageError(msg)
         try:
             fail_on(**marker.kwargs)  # validates the names and values
-        except TypeError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            msg = f"{item.nodeid}: @pytest.mark.aiotestkit_fail_on: {exc}"
+            raise pytest.UsageError(msg) from None
         checks.update(marker.kwargs)
     return checks
 
@@ -209,6 +275,16 @@ def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoo
     guard.start()
     item.stash.setdefault(_GUARDS, []).append(guard)
     return guard
+
+
+def _drop_guard(item: pytest.Item, guard: LoopGuard) -> None:
+    """Close *guard* (restoring the previous current loop) and forget it."""
+    try:
+        guard.close()
+    finally:
+        guards = item.stash.get(_GUARDS, [])
+        if guard in guards:
+            guards.remove(guard)
 
 
 def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
@@ -246,17 +322,19 @@ class _ItemLoop:
     __slots__ = ("during_setup", "guard", "runner")
 
     def __init__(self, item: pytest.Item, *, during_setup: bool) -> None:
-        options = _loop_options(item)
+        options = _loop_options(item)  # checked before anything is installed
         factory: Callable[[], asyncio.AbstractEventLoop] = new_fakeio_loop
         if _wants_clock(item, options):
-            factory = _clocked_factory(bool(options.get("autojump")))
+            factory = _clocked_factory(options.autojump)
         self.guard = _new_guard(item, factory)
-        self.runner = PhaseRunner(
-            self.guard.loop,
-            contextvars.copy_context(),
-            options.get("watchdog"),
-            pytest.fail.Exception,
-        )
+        try:
+            self.runner = PhaseRunner(
+                self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
+            )
+        except BaseException:
+            # Nothing will close this loop otherwise: it would stay the current loop.
+            _drop_guard(item, self.guard)
+            raise
         # The runner checks the `advance` fixture's calls when each phase ends.
         self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
         self.during_setup = during_setup
@@ -275,10 +353,10 @@ class _ItemLoop:
         _finish(item, self.guard, self.runner)
 
 
-def _wants_clock(item: pytest.Item, options: Mapping[str, Any]) -> bool:
-    """Virtual time: `clock=True`, or (unless `clock=False`) the test uses `advance`."""
-    if "clock" in options:
-        return bool(options["clock"])
+def _wants_clock(item: pytest.Item, options: _LoopOptions) -> bool:
+    """Virtual time: `clock=True` or `autojump=True`; without `clock=False`, `advance` too."""
+    if options.clock is not None:
+        return options.clock
     return not {"advance", "clocked_loop"}.isdisjoint(getattr(item, "fixturenames", ()))
 
 
@@ -306,16 +384,18 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         if inspect.iscoroutinefunction(inspect.unwrap(pyfuncitem.obj)):
             if not _factories_registered(pyfuncitem.config):
                 pytest.fail(_claimed_twice(pyfuncitem), pytrace=False)
-            if options.get("watchdog") is not None:
+            if options.watchdog is not None:
                 pytest.fail(_NO_WATCHDOG, pytrace=False)
             # The marker chose the loop pytest-asyncio got from our factory; it runs the test.
         return None  # a synchronous test: the marker only configures the loop fixtures
     loop = _ItemLoop.of(pyfuncitem, during_setup=False)
     parameters = inspect.signature(pyfuncitem.obj).parameters
     kwargs = {name: pyfuncitem.funcargs[name] for name in parameters if name in pyfuncitem.funcargs}
+    subtests_failed = _compat.failed_subtests(pyfuncitem)
     try:
         loop.runner.call(pyfuncitem.obj, **kwargs)
-        pyfuncitem.stash[_PASSED] = True
+        # A failed subtest is reported without propagating: the test did not pass.
+        pyfuncitem.stash[_PASSED] = _compat.failed_subtests(pyfuncitem) == subtests_failed
     finally:
         if not loop.during_setup:
             loop.finish(pyfuncitem)
@@ -406,9 +486,32 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Apply `forbid_get_event_loop` to the setup of the test's fixtures too."""
+    """Check the aiotestkit markers' options; apply `forbid_get_event_loop` to the fixtures.
+
+    A bad option fails the test's setup, once, before any fixture or loop is made.
+    """
+    _reset(item)
+    _check_markers(item)
     with _forbidding(item):
         return (yield)
+
+
+_PER_RUN: tuple[pytest.StashKey[Any], ...] = (
+    _PASSED,
+    _GUARDS,
+    _ITEM_LOOP,
+    _UNAWAITED,
+    _FORBID,
+    _HAD_LOOP,
+    _ASYNCIO_LOOP,
+)
+
+
+def _reset(item: pytest.Item) -> None:
+    """Forget what an earlier run of the same item left in its stash (`pytest --reruns`)."""
+    for key in _PER_RUN:
+        with contextlib.suppress(KeyError):
+            del item.stash[key]
 
 
 def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
@@ -431,6 +534,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     __tracebackhide__ = True
     item.stash[_PASSED] = False
     case = _keep_teardown_under_pdb(item)
+    subtests_failed = _compat.failed_subtests(item)
     try:
         with _forbidding(item):
             yield
@@ -441,6 +545,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if case is not None:
             _drop_postponed_teardown(item, case)
     _check_awaited(item)
+    if _compat.failed_subtests(item) > subtests_failed:
+        return  # failed through its subtests: not also blamed for what it left behind
     item.stash[_PASSED] = True
     if not _wants_checks(item):
         return  # the usual case, kept cheap
@@ -607,7 +713,7 @@ def clocked_loop(request: pytest.FixtureRequest) -> Iterator[ClockedEventLoop]:
         yield own
         return
     options = _loop_options(request.node)
-    guard = _new_guard(request.node, _clocked_factory(bool(options.get("autojump"))))
+    guard = _new_guard(request.node, _clocked_factory(options.autojump))
     loop = guard.loop
     assert isinstance(loop, ClockedEventLoop)
     yield loop
@@ -677,14 +783,10 @@ class _AsyncioLoopFactories:
     def pytest_asyncio_loop_factories(
         self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+        # The same choice as for a test aiotestkit runs itself (an explicit clock wins).
         options = _loop_options(item)
-        wants_clock = options.get("clock") or "advance" in getattr(item, "fixturenames", ())
-        if wants_clock:
-            return {
-                "aiotestkit_clocked": self._recorded(
-                    _clocked_factory(bool(options.get("autojump")))
-                )
-            }
+        if _wants_clock(item, options):
+            return {"aiotestkit_clocked": self._recorded(_clocked_factory(options.autojump))}
         return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
 
     def _recorded(
