@@ -7,6 +7,7 @@ import importlib.metadata
 import inspect
 import pkgutil
 import re
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -88,3 +89,19 @@ def test_internal_pins_are_exact(dist: str) -> None:
     assert sorted(internal) == sorted(DEPENDS_ON[dist])
     for pin in internal.values():
         assert pin == f"=={version}"
+
+
+REPO_URL = "https://github.com/aiotestkit/aiotestkit/blob/main/"
+
+
+@pytest.mark.parametrize("folder", ["clock", "fakeio", "loopguard", "meta", "testcase"])
+def test_package_readme_links_work_on_pypi(folder: str) -> None:
+    """Each package README is its PyPI page: relative links would break there."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "packages" / folder / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"^\[[^\]]+\]: (\S+)$", text, re.M)
+    for target in targets:
+        assert target.startswith(("#", "https://")), f"relative link {target!r} in {folder}"
+        if target.startswith(REPO_URL):
+            path = target.removeprefix(REPO_URL).partition("#")[0]
+            assert (root / path).exists(), f"{folder} README links to missing {path}"
