@@ -181,12 +181,25 @@ class _LoopOptions(NamedTuple):
 _OPTION_NAMES = ("clock", "autojump", "watchdog")
 
 
+_OPTIONS = pytest.StashKey[_LoopOptions]()
+
+
 def _loop_options(item: pytest.Item) -> _LoopOptions:
-    """Read and check the options of the item's closest `aiotestkit` marker.
+    """Read and check the options of the item's closest `aiotestkit` marker, once per item.
+
+    Several hooks need them for every test; markers do not change between runs of an item.
 
     Raises:
         pytest.UsageError: naming the test, the bad option and what to write instead.
     """
+    __tracebackhide__ = True
+    options = item.stash.get(_OPTIONS, None)
+    if options is None:
+        options = item.stash[_OPTIONS] = _read_loop_options(item)
+    return options
+
+
+def _read_loop_options(item: pytest.Item) -> _LoopOptions:
     __tracebackhide__ = True
     marker = item.get_closest_marker("aiotestkit")
     if marker is None:
