@@ -317,6 +317,8 @@ _SOCKET_DEFAULTS = _SocketDefaults(
 # Where a SocketMock counts the connections its default accept() may still return: one per
 # set_read_ready() call (in the mock's __dict__: a spec_set mock refuses new attributes).
 _ACCEPTS = "_aiotestkit_pending_accepts"
+# set_read_ready() may run in another thread than the loop's accept(): the count is shared.
+_ACCEPTS_LOCK = threading.Lock()
 
 
 def _default_accept(mock: SocketMock) -> Callable[..., Any]:
@@ -328,11 +330,13 @@ def _default_accept(mock: SocketMock) -> Callable[..., Any]:
     """
 
     def accept(*args: Any, **kwargs: Any) -> Any:
-        pending = mock.__dict__.get(_ACCEPTS, 0)
+        with _ACCEPTS_LOCK:
+            pending = mock.__dict__.get(_ACCEPTS, 0)
+            if pending:
+                mock.__dict__[_ACCEPTS] = pending - 1
         if not pending:
             msg = "no connection pending on this socket mock: set_read_ready(it) makes one arrive"
             raise BlockingIOError(msg)
-        mock.__dict__[_ACCEPTS] = pending - 1
         return SocketMock(), ("127.0.0.1", 40001)
 
     return accept
@@ -688,10 +692,13 @@ def _set_ready(
                 f"while the loop runs, or pass the loop: {function}(fileobj, loop)"
             )
             raise RuntimeError(msg) from None
-    _find_test_selector(loop)._mark_ready(fileobj, events)
+    selector = _find_test_selector(loop)
     if events & selectors.EVENT_READ and isinstance(fileobj, SocketMock):
-        # A listening socket mock: one more connection for its default accept().
-        fileobj.__dict__[_ACCEPTS] = fileobj.__dict__.get(_ACCEPTS, 0) + 1
+        # A listening socket mock: one more connection for its default accept(), counted
+        # before the event exists, so that the accept() it wakes always finds it.
+        with _ACCEPTS_LOCK:
+            fileobj.__dict__[_ACCEPTS] = fileobj.__dict__.get(_ACCEPTS, 0) + 1
+    selector._mark_ready(fileobj, events)
     loop.call_soon_threadsafe(_noop)
 
 
