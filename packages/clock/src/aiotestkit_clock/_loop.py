@@ -224,10 +224,10 @@ class ClockedEventLoop(ClockedLoopBase):
         Virtual time stands still while a ``run_in_executor`` / ``to_thread`` job started from
         this loop is in flight. When that has lasted ``hold_warning`` real seconds for a job
         while time would otherwise move (to a timer under autojump, or towards a pending
-        ``advance()``), the loop logs one warning on the
-        ``asyncio`` logger naming the job's function and where it was submitted: a job that
-        waits for the loop to reach a timer (``run_coroutine_threadsafe(coro, loop).result()``
-        where ``coro`` sleeps) would otherwise hang without a word. Time is still held. Default
+        ``advance()``), the loop logs one warning on the ``asyncio`` logger naming the job's
+        function and where it was submitted: a job that waits for the loop to reach a timer
+        (``run_coroutine_threadsafe(coro, loop).result()`` where ``coro`` sleeps) would
+        otherwise hang without a word. Time is still held. Default
         5.0; ``None`` turns the warning off. Can be changed at any time.
 
         Raises:
