@@ -708,10 +708,10 @@ def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) 
     Each call is one event: calls made before the loop polls are delivered one per poll (three
     calls, three reader callbacks, as in asynctest), not merged into one.
 
-    For a fake file object, readiness set before a reader is registered stays pending until one
-    is. For a real file object (asynctest's semantics) it is delivered at the next poll if a
-    reader is registered for it then, and dropped otherwise: real descriptor numbers are reused,
-    so a kept event could reach another file. Safe to call from any thread.
+    For a fake file object, readiness set before a reader is registered stays pending (each
+    call one event) until one is. For a real file object (asynctest's semantics) it is
+    delivered at the next poll if a reader is registered for it then, and dropped otherwise:
+    real descriptor numbers are reused, so a kept event could reach another file. Safe to call from any thread.
 
     Args:
         fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
