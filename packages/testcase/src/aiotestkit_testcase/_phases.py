@@ -277,6 +277,10 @@ class PhaseRunner:
     def _expire_sync(self, token: object) -> None:
         if token is not self._sync_phase:
             return  # a late timer of a phase that has already ended
+        if self._task is not None:
+            # The phase runs the loop through run() (a Hypothesis example, self.advance(),
+            # doCleanups()), which has its own watchdog: that run is not the phase's to stop.
+            return
         if self._sync_report is None:
             self._sync_report = (
                 f"the test ran longer than its watchdog of {self._watchdog} s (real time) and the "
