@@ -720,6 +720,32 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
     assert "FAILED" not in result.stdout.str()
 
 
+def test_bad_marker_options_under_the_loop_factories(pytester: pytest.Pytester) -> None:
+    # pytest-asyncio asks for the loop factories while collecting: a bad option of one test is
+    # that test's setup error, not a collection error of the whole module.
+    pytester.makeini(INI.format(extra="aiotestkit_asyncio_loop_factories = true"))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_unrelated():
+            pass
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(clock=True, autojump="no")
+        async def test_bad():
+            pass
+
+        @pytest.mark.asyncio
+        async def test_fine():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*test_bad*aiotestkit(autojump=...) must be True or False*"])
+
+
 @pytest.mark.skipif(not hasattr(pytest, "Subtests"), reason="subtests are built in from pytest 9")
 def test_a_failed_subtest_is_not_also_blamed_for_leaks(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(extra=""))

@@ -797,7 +797,12 @@ class _AsyncioLoopFactories:
         self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         # The same choice as for a test aiotestkit runs itself (an explicit clock wins).
-        options = _loop_options(item)
+        try:
+            options = _loop_options(item)
+        except pytest.UsageError:
+            # pytest-asyncio asks while collecting the module: an error here would fail the
+            # collection of every test in it. The setup-time check reports it for this test.
+            return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
         if _wants_clock(item, options):
             return {"aiotestkit_clocked": self._recorded(_clocked_factory(options.autojump))}
         return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
