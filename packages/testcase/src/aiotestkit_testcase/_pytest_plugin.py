@@ -158,6 +158,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers, and the pytest-asyncio loop factories when asked to."""
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
+    config.pluginmanager.register(_MarkerCheck(), "aiotestkit-marker-check")
     if config.getini("aiotestkit_asyncio_loop_factories"):
         # pytest-asyncio declares the hook (from 1.4 on) before pytest_configure runs.
         if not hasattr(config.hook, "pytest_asyncio_loop_factories"):
@@ -243,12 +244,16 @@ def _check_markers(item: pytest.Item) -> None:
     """Check the options of the item's aiotestkit markers before anything is set up.
 
     Raises:
-        pytest.UsageError: naming the test and the bad option.
+        pytest.fail.Exception: naming the test and the bad option (shown without a traceback:
+            the plugin's own code is of no help to the user).
     """
     __tracebackhide__ = True
-    _loop_options(item)
-    if item.get_closest_marker("aiotestkit_fail_on") is not None:
-        _checks(item)
+    try:
+        _loop_options(item)
+        if item.get_closest_marker("aiotestkit_fail_on") is not None:
+            _checks(item)
+    except pytest.UsageError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
 
 
 def _checks(item: pytest.Item) -> dict[str, bool]:
@@ -499,14 +504,26 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Check the aiotestkit markers' options; apply `forbid_get_event_loop` to the fixtures.
-
-    A bad option fails the test's setup, once, before any fixture or loop is made.
-    """
+    """Forget an earlier run's state; apply `forbid_get_event_loop` to the fixtures' setup."""
     _reset(item)
-    _check_markers(item)
     with _forbidding(item):
         return (yield)
+
+
+class _MarkerCheck:
+    """The check of the aiotestkit markers' options, as a plain `pytest_runtest_setup` hook.
+
+    A bad option fails the test's setup, once, before any fixture or loop is made. Not in the
+    wrapper above: a plain hook runs after pytest's own `skip`/`skipif`/`xfail(run=False)`
+    markers are evaluated (in their `tryfirst` hook), so a test skipped that way is skipped, as
+    pytest does for its own markers' errors that it never reaches. It runs before pytest sets
+    up the fixtures (a plain hook of pytest's runner, registered before any plugin).
+    """
+
+    @staticmethod
+    def pytest_runtest_setup(item: pytest.Item) -> None:
+        __tracebackhide__ = True
+        _check_markers(item)
 
 
 _PER_RUN: tuple[pytest.StashKey[Any], ...] = (
