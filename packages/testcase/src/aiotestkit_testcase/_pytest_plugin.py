@@ -53,16 +53,15 @@ from ._case import TestCase, flag_value, seconds_value
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
-_GUARDS = pytest.StashKey[list[LoopGuard]]()
 _ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
 """The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
 _UNAWAITED = pytest.StashKey[UnawaitedCalls]()
+"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _FORBID = pytest.StashKey[ForbidGetEventLoop]()
+"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
 _HAD_LOOP = pytest.StashKey[bool]()
 """Set once an aiotestkit loop was made for the test (its checks have something to check)."""
 _PYTEST_ASYNCIO_DIR = f"{os.sep}pytest_asyncio{os.sep}"
-"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
-"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 """The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
 
@@ -291,18 +290,7 @@ def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoo
         factory, forbid_get_event_loop=item.get_closest_marker("forbid_get_event_loop") is not None
     )
     guard.start()
-    item.stash.setdefault(_GUARDS, []).append(guard)
     return guard
-
-
-def _drop_guard(item: pytest.Item, guard: LoopGuard) -> None:
-    """Close *guard* (restoring the previous current loop) and forget it."""
-    try:
-        guard.close()
-    finally:
-        guards = item.stash.get(_GUARDS, [])
-        if guard in guards:
-            guards.remove(guard)
 
 
 def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
@@ -320,9 +308,6 @@ def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = No
             guard.close()
         else:
             runner.teardown(guard.close)
-        guards = item.stash.get(_GUARDS, [])
-        if guard in guards:
-            guards.remove(guard)
 
 
 # -- running @pytest.mark.aiotestkit tests -----------------------------------------------------
@@ -345,14 +330,10 @@ class _ItemLoop:
         if _wants_clock(item, options):
             factory = _clocked_factory(options.autojump)
         self.guard = _new_guard(item, factory)
-        try:
-            self.runner = PhaseRunner(
-                self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
-            )
-        except BaseException:
-            # Nothing will close this loop otherwise: it would stay the current loop.
-            _drop_guard(item, self.guard)
-            raise
+        # Cannot fail: the watchdog was checked with the other options.
+        self.runner = PhaseRunner(
+            self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
+        )
         # The runner checks the `advance` fixture's calls when each phase ends.
         self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
         self.during_setup = during_setup
@@ -528,7 +509,6 @@ class _MarkerCheck:
 
 _PER_RUN: tuple[pytest.StashKey[Any], ...] = (
     _PASSED,
-    _GUARDS,
     _ITEM_LOOP,
     _UNAWAITED,
     _FORBID,
@@ -539,9 +519,10 @@ _PER_RUN: tuple[pytest.StashKey[Any], ...] = (
 
 def _reset(item: pytest.Item) -> None:
     """Forget what an earlier run of the same item left in its stash (`pytest --reruns`)."""
+    stash = item.stash
     for key in _PER_RUN:
-        with contextlib.suppress(KeyError):
-            del item.stash[key]
+        if key in stash:  # usually none is (the first run): no exception raised per test
+            del stash[key]
 
 
 def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
