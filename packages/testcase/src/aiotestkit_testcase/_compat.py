@@ -12,6 +12,10 @@ From pytest (9.0, 9.1 and 9.2 read; 9.0 made subtests built in):
 subtests. Its key is the item's `nodeid` string on 9.0 and 9.1, and on 9.2 the item's `id`
 (a structured `NodeId`, a property documented as private, which 9.0 and 9.1 do not have). An
 older pytest without it, or the separate pytest-subtests plugin, reports no failed subtest.
+Also `TestCaseFunction._explicit_tearDown` (read in pytest 9.2's `_pytest/unittest.py`; the
+same name since pytest 5): the tearDown that `pytest --pdb` postpones until after the debugger.
+A pytest that renamed it would call tearDown a second time after the debugger
+(tests/testcase/test_pytest_pdb.py catches that).
 
 (The `_callSetUp`/`_callTestMethod`/`_callTearDown`/`_callCleanup` hooks that `TestCase`
 overrides are the documented way of extending unittest's `run()`, as
@@ -69,3 +73,10 @@ def failed_subtests(item: Any) -> int:
     # 9.2+: keyed by the structured `item.id`; 9.0 and 9.1: by the `item.nodeid` string.
     node_id: Any = getattr(item, "id", None) or item.nodeid
     return int(counts.get(node_id, 0))
+
+
+def drop_postponed_teardown(item: Any, case: unittest.TestCase) -> None:
+    """Drop the tearDown of *case* that `pytest --pdb` postponed on the pytest *item*, if any."""
+    postponed = getattr(item, "_explicit_tearDown", None)
+    if postponed is not None and getattr(postponed, "__self__", None) is case:
+        item._explicit_tearDown = None

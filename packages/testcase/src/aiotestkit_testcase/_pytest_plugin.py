@@ -4,8 +4,9 @@ Nothing changes for a suite that uses none of it: the plugin only registers its 
 fixtures and an ini option. What it offers:
 
 - `@pytest.mark.aiotestkit(clock=False, autojump=False, watchdog=None)`: run an `async def`
-  test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` a virtual-time
-  `ClockedEventLoop`; also when the test uses `advance`). Works without pytest-asyncio; in
+  test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` or `autojump=True` a
+  virtual-time `ClockedEventLoop`; also when the test uses the `advance` or `clocked_loop`
+  fixture, unless `clock=False`). Works without pytest-asyncio; in
   pytest-asyncio's strict mode (its default) the two never claim the same test. Its
   function-scoped `async def` fixtures run on the test's loop.
 - fixtures `fakeio_loop` and `clocked_loop` (a fresh loop, current for the test, closed like
@@ -17,7 +18,9 @@ fixtures and an ini option. What it offers:
   in the test and in the setup and teardown of its fixtures.
 - ini option `aiotestkit_asyncio_loop_factories = true`: pytest-asyncio (1.4+) runs its tests
   on aiotestkit loops through its `pytest_asyncio_loop_factories` hook: a virtual-time loop for
-  tests that use `advance` or `@pytest.mark.aiotestkit(clock=True)`, a fakeio loop otherwise.
+  tests marked `@pytest.mark.aiotestkit(clock=True)` or `(autojump=True)`, or using the
+  `advance` fixture (unless marked `clock=False`), a fakeio loop otherwise. (The
+  `clocked_loop` fixture would be a second loop there and is refused.)
 """
 
 from __future__ import annotations
@@ -146,8 +149,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the `aiotestkit_asyncio_loop_factories` ini option."""
     parser.addini(
         "aiotestkit_asyncio_loop_factories",
-        "run pytest-asyncio (>= 1.4) tests on aiotestkit loops: virtual time for tests using "
-        "the advance fixture or @pytest.mark.aiotestkit(clock=True), fake I/O otherwise",
+        "run pytest-asyncio (>= 1.4) tests on aiotestkit loops: virtual time for tests marked "
+        "@pytest.mark.aiotestkit(clock=True) or (autojump=True) or using the advance fixture "
+        "(unless clock=False), fake I/O otherwise",
         type="bool",
         default=False,
     )
@@ -678,14 +682,10 @@ def _keep_teardown_under_pdb(item: pytest.Item) -> TestCase | None:
 def _drop_postponed_teardown(item: pytest.Item, case: TestCase) -> None:
     """Drop the tearDown call pytest postponed for *case* (it ran already, or must not run).
 
-    pytest keeps it in the item's private `_explicit_tearDown` (read in pytest 9.2's
-    `_pytest/unittest.py`; the same name since pytest 5). A pytest that renamed it would call
-    tearDown a second time after the debugger (tests/testcase/test_pytest_pdb.py catches that).
-    unittest runs tearDown only after a successful setUp, and then the TestCase has run it.
+    pytest keeps it in a private attribute of the item (see `_compat`). unittest runs tearDown
+    only after a successful setUp, and then the TestCase has run it.
     """
-    postponed = getattr(item, "_explicit_tearDown", None)
-    if postponed is not None and getattr(postponed, "__self__", None) is case:
-        item._explicit_tearDown = None  # type: ignore[attr-defined]
+    _compat.drop_postponed_teardown(item, case)
 
 
 # -- fixtures ----------------------------------------------------------------------------------
