@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
+from fractions import Fraction
 from typing import Any, cast
 
 import aiotestkit_loopguard as loopguard
@@ -276,8 +277,11 @@ def test_class_attributes_are_validated_when_the_test_starts() -> None:
         ("watchdog", 0, "Case.watchdog must be a finite number of seconds > 0 or None"),
         ("watchdog", float("inf"), "Case.watchdog must be a finite number of seconds > 0"),
         ("io_grace", -1, "Case.io_grace must be a finite number of seconds >= 0 or None"),
-        ("io_grace", "0", "Case.io_grace must be a number of seconds or None (the clock's"),
-        ("hold_warning", "5", "Case.hold_warning must be a number of seconds or None (no warn"),
+        ("io_grace", "0", "Case.io_grace must be an int or float number of seconds or None (the"),
+        ("hold_warning", "5", "Case.hold_warning must be an int or float number of seconds or"),
+        # The clock takes only an int or a float: the error names the class attribute.
+        ("hold_warning", Fraction(1, 2), "Case.hold_warning must be an int or float number of"),
+        ("io_grace", Fraction(1, 2), "Case.io_grace must be an int or float number of seconds"),
         ("hold_warning", -1, "Case.hold_warning must be a finite number of seconds >= 0 or None"),
         ("hold_for_subprocesses", 0, "Case.hold_for_subprocesses must be True or False, got 0"),
     ]

@@ -191,3 +191,18 @@ def test_a_class_with_its_own_execute_example_hook_keeps_it() -> None:
 def test_the_package_does_not_import_hypothesis() -> None:
     code = "import sys, aiotestkit_testcase; sys.exit('hypothesis' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_watchdog_does_not_add_up_the_examples() -> None:
+    # The @given wrapper is a synchronous test method: the watchdog of a synchronous phase
+    # must not count the examples, which run under their own, one at a time.
+    class Case(atk.TestCase):
+        watchdog = 0.1
+
+        @settings(max_examples=40, database=None, deadline=None, derandomize=True)
+        @given(st.integers())
+        async def test_it(self, value: int) -> None:
+            await asyncio.sleep(0.005)
+
+    result = run_class(Case)
+    assert summary(result) == {"run": 1}, messages(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import threading
 import time
 import unittest
 import unittest.mock
@@ -121,7 +122,7 @@ def test_the_watchdog_covers_a_sync_test_running_the_loop(
     world: asyncio.AbstractEventLoop,
 ) -> None:
     class Case(atk.TestCase):
-        watchdog = 0.05
+        watchdog = 0.2  # ample for setUp and test_in_time on a loaded machine
 
         def test_runs_the_loop(self) -> None:
             self.loop.run_until_complete(self.stuck())
@@ -149,9 +150,50 @@ def test_the_watchdog_covers_a_sync_test_running_the_loop(
     assert time.monotonic() - start < 2
     assert summary(result) == {"run": 4, "failures": 2}, messages(result)
     text = messages(result)
-    assert text.count("watchdog of 0.05 s (real time) and the loop it was running was stopped") == 2
+    assert text.count("watchdog of 0.2 s (real time) and the loop it was running was stopped") == 2
     assert "in stuck" in text
     assert "Event loop stopped before Future completed" in text
+
+
+def test_the_watchdog_covers_a_sync_test_that_runs_the_loop_late(
+    world: asyncio.AbstractEventLoop,
+) -> None:
+    class Case(atk.TestCase):
+        watchdog = 0.05
+
+        def test_starts_late(self) -> None:
+            time.sleep(0.12)  # plain work, past twice the watchdog: not counted
+            self.loop.run_until_complete(asyncio.Event().wait())
+
+    start = time.monotonic()
+    result = run(Case("test_starts_late"), _next_test_sees_a_clean_world(world))
+    assert time.monotonic() - start < 3
+    assert summary(result) == {"run": 2, "failures": 1}, messages(result)
+    assert "the loop it was running was stopped" in messages(result)
+
+
+def test_a_watchdog_starts_no_thread_per_phase() -> None:
+    threads: list[int] = []
+
+    class Case(atk.TestCase):
+        watchdog = 5.0
+
+        def setUp(self) -> None:
+            threads.append(threading.active_count())
+
+        async def asyncSetUp(self) -> None:
+            threads.append(threading.active_count())
+
+        async def test_it(self) -> None:
+            threads.append(threading.active_count())
+
+        def tearDown(self) -> None:
+            threads.append(threading.active_count())
+
+    before = threading.active_count()
+    assert summary(run(Case("test_it"))) == {"run": 1}
+    assert max(threads) == before + 1, threads  # the test's one watcher
+    assert threading.active_count() <= before + 1  # it ends with the test
 
 
 def test_a_task_ignoring_cancellation_cannot_block_the_teardown(

@@ -672,6 +672,12 @@ async def test_typo():
     pass
 
 
+@pytest.mark.skipif(True, reason="not here")
+@pytest.mark.aiotestkit(clok=True)
+async def test_skipped_typo():
+    pass
+
+
 BODIES = []
 
 
@@ -703,7 +709,7 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(BAD_OPTIONS)
     result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly", "-p", "no:asyncio")
-    result.assert_outcomes(passed=4, errors=9)
+    result.assert_outcomes(passed=4, errors=9, skipped=1)  # skipif wins, as for pytest's markers
     result.stdout.fnmatch_lines_random(
         [
             "*test_watchdog_zero*aiotestkit(watchdog=...) must be a finite number of seconds > 0*",
@@ -718,6 +724,33 @@ def test_bad_marker_options_fail_the_setup_once(pytester: pytest.Pytester) -> No
         ]
     )
     assert "FAILED" not in result.stdout.str()
+    assert "_pytest_plugin.py" not in result.stdout.str()  # the message, not the plugin's code
+
+
+def test_bad_marker_options_under_the_loop_factories(pytester: pytest.Pytester) -> None:
+    # pytest-asyncio asks for the loop factories while collecting: a bad option of one test is
+    # that test's setup error, not a collection error of the whole module.
+    pytester.makeini(INI.format(extra="aiotestkit_asyncio_loop_factories = true"))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_unrelated():
+            pass
+
+        @pytest.mark.asyncio
+        @pytest.mark.aiotestkit(clock=True, autojump="no")
+        async def test_bad():
+            pass
+
+        @pytest.mark.asyncio
+        async def test_fine():
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess(*FAST, "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*test_bad*aiotestkit(autojump=...) must be True or False*"])
 
 
 @pytest.mark.skipif(not hasattr(pytest, "Subtests"), reason="subtests are built in from pytest 9")

@@ -47,8 +47,10 @@ def install_asynctest_alias() -> None:
             raise RuntimeError(
                 f"cannot alias {alias!r} to {target!r}: a different {alias!r} is already "
                 f"imported (from {where}). Install the alias before anything imports "
-                "asynctest (first line of conftest.py or of the test package __init__, or "
-                "`pytest -p aiotestkit.asynctest_alias`), or uninstall asynctest."
+                "asynctest (first line of conftest.py or of the test package __init__, "
+                "`pytest -p aiotestkit.asynctest_alias`, or `python -m "
+                "aiotestkit.asynctest_alias` for unittest's command line), or uninstall "
+                "asynctest."
             )
     for alias, target in ALIASED_MODULES.items():
         sys.modules[alias] = importlib.import_module(target)

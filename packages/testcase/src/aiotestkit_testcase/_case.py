@@ -63,7 +63,9 @@ def flag_value(value: object, where: str, *, optional: bool = False) -> bool | N
     raise TypeError(msg)
 
 
-def seconds_value(value: object, where: str, *, zero: bool, meaning: str) -> float | None:
+def seconds_value(
+    value: object, where: str, *, zero: bool, meaning: str, int_or_float: bool = False
+) -> float | None:
     """Return *value*: None or a finite number of real seconds, as a float.
 
     Args:
@@ -71,6 +73,8 @@ def seconds_value(value: object, where: str, *, zero: bool, meaning: str) -> flo
         where: how the user wrote the setting, for the messages.
         zero: whether 0 is allowed.
         meaning: what None means, for the messages.
+        int_or_float: accept only an int or a float (what the clock's settings accept), not
+            any `numbers.Real` (a Fraction, a Decimal...).
 
     Raises:
         TypeError: if the value is neither None nor a real number (naming it).
@@ -78,8 +82,10 @@ def seconds_value(value: object, where: str, *, zero: bool, meaning: str) -> flo
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{where} must be a number of seconds or None ({meaning}), got {value!r}"
+    kinds = (int, float) if int_or_float else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        number = "an int or float number" if int_or_float else "a number"
+        msg = f"{where} must be {number} of seconds or None ({meaning}), got {value!r}"
         raise TypeError(msg)
     seconds = float(value)
     if not (math.isfinite(seconds) and (seconds >= 0 if zero else seconds > 0)):
@@ -101,7 +107,9 @@ def check_flag(case: unittest.TestCase, name: str, *, optional: bool = False) ->
     return flag_value(getattr(case, name), where, optional=optional)
 
 
-def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: str) -> float | None:
+def check_seconds(
+    case: unittest.TestCase, name: str, *, zero: bool, meaning: str, int_or_float: bool = False
+) -> float | None:
     """Return the class attribute *name* of *case*: None or a finite number of real seconds.
 
     Args:
@@ -109,13 +117,16 @@ def check_seconds(case: unittest.TestCase, name: str, *, zero: bool, meaning: st
         name: the attribute.
         zero: whether 0 is allowed.
         meaning: what None means, for the messages.
+        int_or_float: accept only an int or a float (see `seconds_value`).
 
     Raises:
         TypeError: if the value is neither None nor a real number (naming it).
         ValueError: if it is negative (or 0 when not allowed), NaN or infinite.
     """
     where = f"{type(case).__qualname__}.{name}"
-    return seconds_value(getattr(case, name), where, zero=zero, meaning=meaning)
+    return seconds_value(
+        getattr(case, name), where, zero=zero, meaning=meaning, int_or_float=int_or_float
+    )
 
 
 class TestCase(AsyncAssertionsMixin, unittest.TestCase):

@@ -51,8 +51,10 @@ class ClockedTestCase(TestCase):
     def _aiotestkit_check_settings(self) -> None:
         super()._aiotestkit_check_settings()
         check_flag(self, "autojump")
-        check_seconds(self, "io_grace", zero=True, meaning="the clock's default")
-        check_seconds(self, "hold_warning", zero=True, meaning="no warning")
+        # The clock takes only an int or a float for these: refused here, the error names
+        # the class attribute rather than the clock's parameter.
+        check_seconds(self, "io_grace", zero=True, meaning="the clock's default", int_or_float=True)
+        check_seconds(self, "hold_warning", zero=True, meaning="no warning", int_or_float=True)
         check_flag(self, "hold_for_subprocesses")
 
     def _aiotestkit_default_loop_factory(self) -> LoopFactory:

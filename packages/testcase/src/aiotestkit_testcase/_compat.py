@@ -7,10 +7,15 @@ Checked on CPython 3.10, 3.11, 3.12 and 3.13 (run here) and 3.14 (Lib/unittest/c
 records an exception as an error of the test and swallows it. `TestCase.doCleanups()` itself is
 written with exactly these names on all those versions.
 
-From pytest (9.2 read; the names exist since 9.0, which made subtests built in):
+From pytest (9.0, 9.1 and 9.2 read; 9.0 made subtests built in):
 `_pytest.subtests.failed_subtests_key`, the config stash entry counting each test's failed
-subtests by `item.id` (a property documented as private). An older pytest without it, or
-the separate pytest-subtests plugin, reports no failed subtest here.
+subtests. Its key is the item's `nodeid` string on 9.0 and 9.1, and on 9.2 the item's `id`
+(a structured `NodeId`, a property documented as private, which 9.0 and 9.1 do not have). An
+older pytest without it, or the separate pytest-subtests plugin, reports no failed subtest.
+Also `TestCaseFunction._explicit_tearDown` (read in pytest 9.2's `_pytest/unittest.py`; the
+same name since pytest 5): the tearDown that `pytest --pdb` postpones until after the debugger.
+A pytest that renamed it would call tearDown a second time after the debugger
+(tests/testcase/test_pytest_pdb.py catches that).
 
 (The `_callSetUp`/`_callTestMethod`/`_callTearDown`/`_callCleanup` hooks that `TestCase`
 overrides are the documented way of extending unittest's `run()`, as
@@ -63,7 +68,15 @@ def failed_subtests(item: Any) -> int:
     except ImportError:  # pragma: no cover - pytest < 9
         return 0
     counts: Any = item.config.stash.get(failed_subtests_key, None)
-    node_id: Any = getattr(item, "id", None)
-    if counts is None or node_id is None:  # pragma: no cover - pytest changed
+    if counts is None:  # pragma: no cover - pytest changed
         return 0
+    # 9.2+: keyed by the structured `item.id`; 9.0 and 9.1: by the `item.nodeid` string.
+    node_id: Any = getattr(item, "id", None) or item.nodeid
     return int(counts.get(node_id, 0))
+
+
+def drop_postponed_teardown(item: Any, case: unittest.TestCase) -> None:
+    """Drop the tearDown of *case* that `pytest --pdb` postponed on the pytest *item*, if any."""
+    postponed = getattr(item, "_explicit_tearDown", None)
+    if postponed is not None and getattr(postponed, "__self__", None) is case:
+        item._explicit_tearDown = None

@@ -25,6 +25,7 @@ import contextvars
 import functools
 import inspect
 import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, TypeVar
@@ -93,6 +94,22 @@ class _Done(Coroutine[Any, Any, None]):
 DONE = _Done()
 
 
+_TASK = "task"
+_SYNC = "sync"
+_TEARDOWN = "teardown"
+
+_Watched = tuple[str, Any, "float | None"]
+"""What the watcher thread watches: (kind, payload, start).
+
+- (_TASK, task, start): `run()` runs *task* since *start* (time.monotonic());
+- (_SYNC, reports, None): a synchronous phase; time counts only while it runs the loop itself;
+- (_TEARDOWN, reports, None): the loop's teardown, watched like a synchronous phase.
+
+A new tuple is made for each watched stretch: the watcher and the loop callbacks it schedules
+compare them by identity to tell whether the stretch they were about is still the current one.
+"""
+
+
 class PhaseRunner:
     """Run the phases of one test on *loop* in *context*, each under an optional watchdog.
 
@@ -121,8 +138,9 @@ class PhaseRunner:
         self._task: asyncio.Task[Any] | None = None
         self._report: str | None = None
         self._in_sync = False
-        self._sync_phase: object | None = None
-        self._sync_report: str | None = None
+        self._watched: _Watched | None = None
+        self._watcher: threading.Thread | None = None
+        self._finished = threading.Event()
         self.unawaited = UnawaitedCalls()
         """`advance()` calls made on the loop; one never awaited by the end of a phase fails it."""
 
@@ -148,30 +166,26 @@ class PhaseRunner:
         """Call *func* in the shared context, under the watchdog if it runs the loop itself.
 
         A synchronous phase may run the loop (`self.loop.run_until_complete(...)` in a sync
-        test, asynctest's idiom): if the watchdog expires while it does, the loop is stopped
-        (its `run_until_complete()` raises) and the phase fails with the pending tasks.
+        test, asynctest's idiom): if it keeps the loop running for the watchdog's period, the
+        loop is stopped (its `run_until_complete()` raises) and the phase fails with the
+        pending tasks. Runs it makes through `run()` have their own watchdog and do not count.
         """
         __tracebackhide__ = True
-        token = object()
-        self._sync_phase = token
-        self._sync_report = None
+        reports: list[str] = []
+        if self._watchdog is not None:
+            self._watch((_SYNC, reports, None))
         self._in_sync = True
-        timers = self._arm_sync(token)
         try:
             result = self.context.run(func, *args, **kwargs)
         except BaseException as exc:
-            report = self._sync_report
-            if report is not None:
-                raise self._failure(report) from exc
+            if reports:
+                raise self._failure(reports[0]) from exc
             raise
         finally:
             self._in_sync = False
-            self._sync_phase = None
-            for timer in timers:
-                timer.cancel()
-        report = self._sync_report
-        if report is not None:  # the code caught the loop's RuntimeError
-            raise self._failure(report)
+            self._watched = None
+        if reports:  # the code caught the loop's RuntimeError
+            raise self._failure(reports[0])
         return result
 
     def run(self, awaitable: Awaitable[_T]) -> _T:
@@ -198,7 +212,9 @@ class PhaseRunner:
             task = self.context.run(loop.create_task, _capture(coro, box))
         self._task = task
         self._report = None
-        timers = self._arm(task)
+        outer = self._watched
+        if self._watchdog is not None:
+            self._watch((_TASK, task, time.monotonic()))
         try:
             result = loop.run_until_complete(task)
         except BaseException as exc:
@@ -213,8 +229,8 @@ class PhaseRunner:
             raise
         finally:
             self._task = None
-            for timer in timers:
-                timer.cancel()
+            # Back to the synchronous phase that made this run, if any: a new stretch of it.
+            self._watched = None if outer is None else (outer[0], outer[1], None)
             if box:
                 self._copy_back(box[0])
         missed = self.unawaited.report()
@@ -234,63 +250,14 @@ class PhaseRunner:
         else:
             shared.run(_set_all, changes)
 
-    # -- watchdog -------------------------------------------------------------------------------
-    # A threading.Timer cannot touch the loop directly: it asks the loop thread to act through
-    # call_soon_threadsafe(), which also wakes a loop blocked in select(). The first expiry
-    # cancels the phase's task; if the task swallows the cancellation and is still running one
-    # more period later, the loop is stopped. Code that blocks the loop's thread itself
-    # (time.sleep, a busy loop) cannot be interrupted this way.
-
-    def _arm(self, task: asyncio.Task[Any]) -> list[threading.Timer]:
-        if self._watchdog is None:
-            return []
-        timers = [
-            threading.Timer(self._watchdog, self._expire_threadsafe, (task, False)),
-            threading.Timer(2 * self._watchdog, self._expire_threadsafe, (task, True)),
-        ]
-        for timer in timers:
-            timer.daemon = True
-            timer.start()
-        return timers
-
-    def _arm_sync(self, token: object) -> list[threading.Timer]:
-        if self._watchdog is None:
-            return []
-        timers = [
-            threading.Timer(self._watchdog, self._expire_sync_threadsafe, (token,)),
-            threading.Timer(2 * self._watchdog, self._expire_sync_threadsafe, (token,)),
-        ]
-        for timer in timers:
-            timer.daemon = True
-            timer.start()
-        return timers
-
-    def _expire_sync_threadsafe(self, token: object) -> None:
-        # A synchronous phase that is not running the loop (plain code, time.sleep) cannot be
-        # interrupted: leave it, and leave nothing behind on the loop for a later phase.
-        if not self.loop.is_running():
-            return
-        # RuntimeError: the loop was closed in the meantime, nothing is left to stop.
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._expire_sync, token)
-
-    def _expire_sync(self, token: object) -> None:
-        if token is not self._sync_phase:
-            return  # a late timer of a phase that has already ended
-        if self._sync_report is None:
-            self._sync_report = (
-                f"the test ran longer than its watchdog of {self._watchdog} s (real time) and the "
-                f"loop it was running was stopped; pending tasks:\n{describe_tasks(self.loop)}"
-            )
-        self.loop.stop()
-
     def teardown(self, close: Callable[[], None]) -> None:
         """Call *close*, the loop's teardown, stopping the loop whenever the watchdog expires.
 
         Closing cancels the leftover tasks and runs the loop until they finish: a task that
         ignores cancellation would block the suite there. With a watchdog, the loop is stopped
-        each time it runs one more period, which ends the step it was running (the teardown
-        goes on with the next one, and the loop is closed with such tasks still pending).
+        each time it has run for one more period, which ends the step it was running (the
+        teardown goes on with the next one, and the loop is closed with such tasks still
+        pending). The watcher thread ends with the teardown.
 
         Raises:
             AssertionError: (the test's failureException) if the watchdog stopped the loop; the
@@ -299,18 +266,8 @@ class PhaseRunner:
         if self._watchdog is None:
             close()
             return
-        finished = threading.Event()
         reports: list[str] = []
-        period = self._watchdog
-
-        def watch() -> None:
-            while not finished.wait(period):
-                # RuntimeError: the loop is closed, the teardown is about to end.
-                with contextlib.suppress(RuntimeError):
-                    self.loop.call_soon_threadsafe(self._stop_teardown, reports)
-
-        watcher = threading.Thread(target=watch, name="aiotestkit-watchdog", daemon=True)
-        watcher.start()
+        self._watch((_TEARDOWN, reports, None))
         try:
             close()
         except BaseException as exc:
@@ -318,35 +275,89 @@ class PhaseRunner:
                 raise self._failure(reports[0]) from exc
             raise
         finally:
-            finished.set()
+            self._watched = None
+            self._finished.set()
         if reports:
             raise self._failure(reports[0])
 
-    def _stop_teardown(self, reports: list[str]) -> None:
-        if not reports:
-            reports.append(
-                f"the test's teardown ran longer than its watchdog of {self._watchdog} s (real "
-                "time) and was cut short; tasks that did not finish when cancelled:\n"
-                f"{describe_tasks(self.loop)}"
-            )
+    # -- watchdog -------------------------------------------------------------------------------
+    # One watcher thread per runner (started with the first watched phase, ended by teardown()
+    # or when the loop is closed) wakes every quarter of the watchdog and looks at what the
+    # loop thread is doing: nothing is started per phase. It cannot touch the loop directly: it
+    # asks the loop thread to act through call_soon_threadsafe(), which also wakes a loop
+    # blocked in select(), and only while the loop runs (nothing is left on it for a later
+    # phase). A task run by run() is cancelled once it has run for the watchdog's period, and
+    # if it swallows the cancellation the loop is stopped one period later. A synchronous phase
+    # (and the teardown) gets the loop stopped when it has kept the loop running for a period:
+    # from the first time the watcher sees it running, until it sees the loop stopped or a
+    # run() start. Code that blocks the loop's thread itself (time.sleep, a busy loop) cannot
+    # be interrupted this way.
+
+    def _watch(self, watched: _Watched) -> None:
+        self._watched = watched
+        if self._watcher is None:
+            watcher = threading.Thread(target=self._watcher_loop, name="aiotestkit-watchdog")
+            watcher.daemon = True
+            self._watcher = watcher
+            watcher.start()
+
+    def _watcher_loop(self) -> None:
+        watchdog = self._watchdog
+        assert watchdog is not None
+        loop = self.loop
+        seen: _Watched | None = None
+        since = 0.0
+        posted = 0  # expiries asked of the loop for `seen`
+        while not self._finished.wait(watchdog / 4):
+            if loop.is_closed():
+                return  # the test is over (the teardown sets `_finished` too)
+            watched = self._watched
+            if watched is None or not loop.is_running():
+                seen = None  # a synchronous phase's stretch ends when the loop stops
+                continue
+            now = time.monotonic()
+            if watched is not seen:
+                seen, posted = watched, 0
+                start = watched[2]
+                since = now if start is None else start
+            due = int((now - since) // watchdog)
+            if due > posted:
+                posted = due
+                # RuntimeError: the loop was closed in the meantime, nothing is left to stop.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._expire, watched)
+
+    def _expire(self, watched: _Watched) -> None:
+        """In the loop's thread: act on a watchdog expiry, if *watched* is still current."""
+        if watched is not self._watched:
+            return  # a late expiry of a stretch that has already ended
+        kind, payload, _ = watched
+        if kind == _TASK:
+            task: asyncio.Task[Any] = payload
+            if task.done():
+                return
+            if self._report is None:  # the first expiry: cancel the task
+                self._report = (
+                    f"the test ran longer than its watchdog of {self._watchdog} s (real time) and "
+                    f"was cancelled; pending tasks:\n{describe_tasks(self.loop)}"
+                )
+                task.cancel()
+                return
+        else:
+            reports: list[str] = payload
+            if not reports:
+                if kind == _SYNC:
+                    what = (
+                        f"the test ran longer than its watchdog of {self._watchdog} s (real time) "
+                        "and the loop it was running was stopped; pending tasks"
+                    )
+                else:
+                    what = (
+                        f"the test's teardown ran longer than its watchdog of {self._watchdog} s "
+                        "(real time) and was cut short; tasks that did not finish when cancelled"
+                    )
+                reports.append(f"{what}:\n{describe_tasks(self.loop)}")
         self.loop.stop()
-
-    def _expire_threadsafe(self, task: asyncio.Task[Any], stop: bool) -> None:
-        # RuntimeError: the loop was closed in the meantime, nothing is left to stop.
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._expire, task, stop)
-
-    def _expire(self, task: asyncio.Task[Any], stop: bool) -> None:
-        if task is not self._task or task.done():
-            return  # a late timer of a phase that has already ended
-        if stop:
-            self.loop.stop()
-            return
-        self._report = (
-            f"the test ran longer than its watchdog of {self._watchdog} s (real time) and was "
-            f"cancelled; pending tasks:\n{describe_tasks(self.loop)}"
-        )
-        task.cancel()
 
 
 def describe_tasks(loop: asyncio.AbstractEventLoop) -> str:

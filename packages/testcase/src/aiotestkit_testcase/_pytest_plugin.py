@@ -4,8 +4,9 @@ Nothing changes for a suite that uses none of it: the plugin only registers its 
 fixtures and an ini option. What it offers:
 
 - `@pytest.mark.aiotestkit(clock=False, autojump=False, watchdog=None)`: run an `async def`
-  test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` a virtual-time
-  `ClockedEventLoop`; also when the test uses `advance`). Works without pytest-asyncio; in
+  test on a fresh aiotestkit loop (fakeio's selector; with `clock=True` or `autojump=True` a
+  virtual-time `ClockedEventLoop`; also when the test uses the `advance` or `clocked_loop`
+  fixture, unless `clock=False`). Works without pytest-asyncio; in
   pytest-asyncio's strict mode (its default) the two never claim the same test. Its
   function-scoped `async def` fixtures run on the test's loop.
 - fixtures `fakeio_loop` and `clocked_loop` (a fresh loop, current for the test, closed like
@@ -17,7 +18,9 @@ fixtures and an ini option. What it offers:
   in the test and in the setup and teardown of its fixtures.
 - ini option `aiotestkit_asyncio_loop_factories = true`: pytest-asyncio (1.4+) runs its tests
   on aiotestkit loops through its `pytest_asyncio_loop_factories` hook: a virtual-time loop for
-  tests that use `advance` or `@pytest.mark.aiotestkit(clock=True)`, a fakeio loop otherwise.
+  tests marked `@pytest.mark.aiotestkit(clock=True)` or `(autojump=True)`, or using the
+  `advance` fixture (unless marked `clock=False`), a fakeio loop otherwise. (The
+  `clocked_loop` fixture would be a second loop there and is refused.)
 """
 
 from __future__ import annotations
@@ -53,16 +56,15 @@ from ._case import TestCase, flag_value, seconds_value
 from ._phases import DONE, PhaseRunner
 
 _PASSED = pytest.StashKey[bool]()
-_GUARDS = pytest.StashKey[list[LoopGuard]]()
 _ITEM_LOOP = pytest.StashKey["_ItemLoop"]()
 """The loop of a test aiotestkit runs itself, once something (a fixture, the test) needed it."""
 _UNAWAITED = pytest.StashKey[UnawaitedCalls]()
+"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _FORBID = pytest.StashKey[ForbidGetEventLoop]()
+"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
 _HAD_LOOP = pytest.StashKey[bool]()
 """Set once an aiotestkit loop was made for the test (its checks have something to check)."""
 _PYTEST_ASYNCIO_DIR = f"{os.sep}pytest_asyncio{os.sep}"
-"""The `forbid_get_event_loop` marker's forbid, active during each phase of the test."""
-"""The `advance()` calls the test's `advance` fixture made that are not awaited yet."""
 _ASYNCIO_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 """The loop an aiotestkit factory made for pytest-asyncio while this test was being set up."""
 
@@ -147,8 +149,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the `aiotestkit_asyncio_loop_factories` ini option."""
     parser.addini(
         "aiotestkit_asyncio_loop_factories",
-        "run pytest-asyncio (>= 1.4) tests on aiotestkit loops: virtual time for tests using "
-        "the advance fixture or @pytest.mark.aiotestkit(clock=True), fake I/O otherwise",
+        "run pytest-asyncio (>= 1.4) tests on aiotestkit loops: virtual time for tests marked "
+        "@pytest.mark.aiotestkit(clock=True) or (autojump=True) or using the advance fixture "
+        "(unless clock=False), fake I/O otherwise",
         type="bool",
         default=False,
     )
@@ -158,6 +161,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers, and the pytest-asyncio loop factories when asked to."""
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
+    config.pluginmanager.register(_MarkerCheck(), "aiotestkit-marker-check")
     if config.getini("aiotestkit_asyncio_loop_factories"):
         # pytest-asyncio declares the hook (from 1.4 on) before pytest_configure runs.
         if not hasattr(config.hook, "pytest_asyncio_loop_factories"):
@@ -243,12 +247,16 @@ def _check_markers(item: pytest.Item) -> None:
     """Check the options of the item's aiotestkit markers before anything is set up.
 
     Raises:
-        pytest.UsageError: naming the test and the bad option.
+        pytest.fail.Exception: naming the test and the bad option (shown without a traceback:
+            the plugin's own code is of no help to the user).
     """
     __tracebackhide__ = True
-    _loop_options(item)
-    if item.get_closest_marker("aiotestkit_fail_on") is not None:
-        _checks(item)
+    try:
+        _loop_options(item)
+        if item.get_closest_marker("aiotestkit_fail_on") is not None:
+            _checks(item)
+    except pytest.UsageError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
 
 
 def _checks(item: pytest.Item) -> dict[str, bool]:
@@ -286,18 +294,7 @@ def _new_guard(item: pytest.Item, factory: Callable[[], asyncio.AbstractEventLoo
         factory, forbid_get_event_loop=item.get_closest_marker("forbid_get_event_loop") is not None
     )
     guard.start()
-    item.stash.setdefault(_GUARDS, []).append(guard)
     return guard
-
-
-def _drop_guard(item: pytest.Item, guard: LoopGuard) -> None:
-    """Close *guard* (restoring the previous current loop) and forget it."""
-    try:
-        guard.close()
-    finally:
-        guards = item.stash.get(_GUARDS, [])
-        if guard in guards:
-            guards.remove(guard)
 
 
 def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = None) -> None:
@@ -315,9 +312,6 @@ def _finish(item: pytest.Item, guard: LoopGuard, runner: PhaseRunner | None = No
             guard.close()
         else:
             runner.teardown(guard.close)
-        guards = item.stash.get(_GUARDS, [])
-        if guard in guards:
-            guards.remove(guard)
 
 
 # -- running @pytest.mark.aiotestkit tests -----------------------------------------------------
@@ -340,14 +334,10 @@ class _ItemLoop:
         if _wants_clock(item, options):
             factory = _clocked_factory(options.autojump)
         self.guard = _new_guard(item, factory)
-        try:
-            self.runner = PhaseRunner(
-                self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
-            )
-        except BaseException:
-            # Nothing will close this loop otherwise: it would stay the current loop.
-            _drop_guard(item, self.guard)
-            raise
+        # Cannot fail: the watchdog was checked with the other options.
+        self.runner = PhaseRunner(
+            self.guard.loop, contextvars.copy_context(), options.watchdog, pytest.fail.Exception
+        )
         # The runner checks the `advance` fixture's calls when each phase ends.
         self.runner.unawaited = item.stash.setdefault(_UNAWAITED, UnawaitedCalls())
         self.during_setup = during_setup
@@ -499,19 +489,30 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Check the aiotestkit markers' options; apply `forbid_get_event_loop` to the fixtures.
-
-    A bad option fails the test's setup, once, before any fixture or loop is made.
-    """
+    """Forget an earlier run's state; apply `forbid_get_event_loop` to the fixtures' setup."""
     _reset(item)
-    _check_markers(item)
     with _forbidding(item):
         return (yield)
 
 
+class _MarkerCheck:
+    """The check of the aiotestkit markers' options, as a plain `pytest_runtest_setup` hook.
+
+    A bad option fails the test's setup, once, before any fixture or loop is made. Not in the
+    wrapper above: a plain hook runs after pytest's own `skip`/`skipif`/`xfail(run=False)`
+    markers are evaluated (in their `tryfirst` hook), so a test skipped that way is skipped, as
+    pytest does for its own markers' errors that it never reaches. It runs before pytest sets
+    up the fixtures (a plain hook of pytest's runner, registered before any plugin).
+    """
+
+    @staticmethod
+    def pytest_runtest_setup(item: pytest.Item) -> None:
+        __tracebackhide__ = True
+        _check_markers(item)
+
+
 _PER_RUN: tuple[pytest.StashKey[Any], ...] = (
     _PASSED,
-    _GUARDS,
     _ITEM_LOOP,
     _UNAWAITED,
     _FORBID,
@@ -522,9 +523,10 @@ _PER_RUN: tuple[pytest.StashKey[Any], ...] = (
 
 def _reset(item: pytest.Item) -> None:
     """Forget what an earlier run of the same item left in its stash (`pytest --reruns`)."""
+    stash = item.stash
     for key in _PER_RUN:
-        with contextlib.suppress(KeyError):
-            del item.stash[key]
+        if key in stash:  # usually none is (the first run): no exception raised per test
+            del stash[key]
 
 
 def _forbidding(item: pytest.Item) -> AbstractContextManager[object]:
@@ -680,14 +682,10 @@ def _keep_teardown_under_pdb(item: pytest.Item) -> TestCase | None:
 def _drop_postponed_teardown(item: pytest.Item, case: TestCase) -> None:
     """Drop the tearDown call pytest postponed for *case* (it ran already, or must not run).
 
-    pytest keeps it in the item's private `_explicit_tearDown` (read in pytest 9.2's
-    `_pytest/unittest.py`; the same name since pytest 5). A pytest that renamed it would call
-    tearDown a second time after the debugger (tests/testcase/test_pytest_pdb.py catches that).
-    unittest runs tearDown only after a successful setUp, and then the TestCase has run it.
+    pytest keeps it in a private attribute of the item (see `_compat`). unittest runs tearDown
+    only after a successful setUp, and then the TestCase has run it.
     """
-    postponed = getattr(item, "_explicit_tearDown", None)
-    if postponed is not None and getattr(postponed, "__self__", None) is case:
-        item._explicit_tearDown = None  # type: ignore[attr-defined]
+    _compat.drop_postponed_teardown(item, case)
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -797,7 +795,12 @@ class _AsyncioLoopFactories:
         self, config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         # The same choice as for a test aiotestkit runs itself (an explicit clock wins).
-        options = _loop_options(item)
+        try:
+            options = _loop_options(item)
+        except pytest.UsageError:
+            # pytest-asyncio asks while collecting the module: an error here would fail the
+            # collection of every test in it. The setup-time check reports it for this test.
+            return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
         if _wants_clock(item, options):
             return {"aiotestkit_clocked": self._recorded(_clocked_factory(options.autojump))}
         return {"aiotestkit_fakeio": self._recorded(new_fakeio_loop)}
