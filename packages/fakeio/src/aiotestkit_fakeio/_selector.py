@@ -711,7 +711,8 @@ def set_read_ready(fileobj: Any, loop: asyncio.AbstractEventLoop | None = None) 
     For a fake file object, readiness set before a reader is registered stays pending (each
     call one event) until one is. For a real file object (asynctest's semantics) it is
     delivered at the next poll if a reader is registered for it then, and dropped otherwise:
-    real descriptor numbers are reused, so a kept event could reach another file. Safe to call from any thread.
+    real descriptor numbers are reused, so a kept event could reach another file. Safe to call
+    from any thread.
 
     Args:
         fileobj: a fake file object or ``FileDescriptor``, or a real file object (or fd)
